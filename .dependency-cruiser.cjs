@@ -1,0 +1,81 @@
+/**
+ * The layering in ../shared/STYLE.md, as rules CI enforces (`pnpm deps`):
+ * core -> (kafka, serde, state, policy, agent-api) -> runtime -> services.
+ * Tests may import @ambit/testing; nothing else may reach upward or sideways.
+ */
+const notTest = '\\.test\\.ts$|/test/';
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: { pathNot: notTest }, to: { circular: true, pathNot: notTest } },
+    {
+      name: 'kafka-client-only-in-libs-kafka',
+      comment: 'libs/kafka is the only importer of the Kafka client (STYLE principle 5).',
+      severity: 'error',
+      from: { pathNot: '^libs/kafka/|^bench/' },
+      to: { path: 'node_modules/.*(@confluentinc/kafka-javascript|kafkajs)/' },
+    },
+    {
+      name: 'state-engine-only-in-libs-state',
+      severity: 'error',
+      from: { pathNot: '^libs/state/|^bench/' },
+      to: { path: 'node_modules/.*classic-level/' },
+    },
+    {
+      name: 'otel-only-in-libs-telemetry',
+      severity: 'error',
+      from: { pathNot: '^libs/telemetry/' },
+      to: { path: 'node_modules/@opentelemetry/' },
+    },
+    {
+      name: 'fastify-only-in-services-and-connectors',
+      severity: 'error',
+      from: { pathNot: '^(services|connectors)/' },
+      to: { path: 'node_modules/.*fastify' },
+    },
+    {
+      name: 'core-imports-no-ambit-package',
+      severity: 'error',
+      from: { path: '^libs/core/' },
+      to: { path: '^(libs|services|connectors|infra|schemas)/', pathNot: '^libs/core/' },
+    },
+    {
+      name: 'agent-api-is-runtime-free',
+      comment: 'Agent code cannot reach Kafka, stores or the runtime (STYLE principle 3).',
+      severity: 'error',
+      from: { path: '^libs/agent-api/' },
+      to: { path: '^libs/(kafka|state|runtime|serde|testing)/|^services/|node_modules/', pathNot: 'node_modules/(@types|vitest)/' },
+    },
+    {
+      name: 'libs-do-not-import-services-or-connectors',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: notTest },
+      to: { path: '^(services|connectors)/' },
+    },
+    {
+      name: 'services-do-not-import-each-other',
+      severity: 'error',
+      from: { path: '^services/([^/]+)/' },
+      to: { path: '^services/([^/]+)/', pathNot: '^services/$1/' },
+    },
+    {
+      name: 'low-libs-do-not-import-runtime',
+      severity: 'error',
+      from: { path: '^libs/(core|kafka|serde|state|policy|agent-api)/' },
+      to: { path: '^libs/runtime/' },
+    },
+    {
+      name: 'only-tests-import-testing',
+      severity: 'error',
+      from: { pathNot: `${notTest}|^libs/testing/|^bench/` },
+      to: { path: '^libs/testing/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    exclude: { path: 'node_modules|\\.ambit' },
+  },
+};

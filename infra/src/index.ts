@@ -1,0 +1,12 @@
+export { startPlatform, startWithConfig } from './start-platform.ts';
+export { stopPlatform } from './stop-platform.ts';
+export type { StopResult } from './stop-platform.ts';
+export { platformStatus } from './status.ts';
+export type { ComponentStatus, PlatformStatus, RunningPlatform } from './platform.ts';
+export { resolveConfig, repoRoot } from './config.ts';
+export type { MavenConfig, PlatformConfig, PlatformOptions, Profile } from './config.ts';
+export { isClusterId, newClusterId, readClusterId } from './cluster-id.ts';
+export { brokerProperties, renderProperties, TEST_BROKER_PROPERTIES } from './server-properties.ts';
+export { findKafkaJava, findRegistryJava, parseJavaVersion } from './java.ts';
+export type { JavaRuntime } from './java.ts';
+export { GLOBAL_COMPATIBILITY } from './registry.ts';

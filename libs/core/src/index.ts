@@ -1,0 +1,6 @@
+export { AmbitError, ErrorCodes, isAmbitError } from './errors.ts';
+export type { ErrorAction, ErrorCode } from './errors.ts';
+export { consoleLogger, silentLogger } from './logger.ts';
+export type { Logger } from './logger.ts';
+export { namespaced, tpKey } from './ids.ts';
+export type { TopicPartition } from './ids.ts';

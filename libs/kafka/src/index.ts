@@ -1,0 +1,12 @@
+export { createAdmin } from './admin.ts';
+export type { ClusterDescription, IsolationLevel, KafkaAdmin, PartitionOffsets, TopicDescription, TopicSpec } from './admin.ts';
+export { commonConfig, parseBrokers } from './connection.ts';
+export type { KafkaConnection } from './connection.ts';
+export { createConsumer, OFFSET_BEGINNING, OFFSET_END } from './consumer.ts';
+export type { ConsumerOptions, KafkaConsumer } from './consumer.ts';
+export { classify, translateKafkaError } from './errors.ts';
+export { JAVA_COMPATIBLE_PARTITIONER, murmur2, partitionFor } from './partitioner.ts';
+export { createProducer, createTransactionalProducer, probeTransactions } from './producer.ts';
+export type { KafkaProducer, ProducerOptions, TransactionalProducer, TransactionalProducerOptions } from './producer.ts';
+export type { ConsumedRecord, DeliveryReport, Headers, OffsetToCommit, ProducerRecord } from './records.ts';
+export * from './topic-apply.ts';

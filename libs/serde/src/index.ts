@@ -1,0 +1,13 @@
+export { keySerde, encodeKey, decodeKey } from './serde.ts';
+export type { Serde } from './serde.ts';
+export { MAGIC_BYTE, HEADER_SIZE, frame, unframe } from './wire.ts';
+export { AVRO_TYPE_OPTIONS, parseAvroSchema } from './avro.ts';
+export type { AvroType } from './avro.ts';
+export { DEFAULT_COMPATIBILITY } from './registry.ts';
+export type { Compatibility, RegisterOptions, RegisteredSchema, SchemaRegistry, SubjectVersion } from './registry.ts';
+export { createSchemaRegistryClient } from './registry-client.ts';
+export type { SchemaRegistryClientOptions } from './registry-client.ts';
+export { createInMemorySchemaRegistry } from './registry-memory.ts';
+export type { InMemorySchemaRegistry } from './registry-memory.ts';
+export { avroSerde, valueSubject } from './avro-serde.ts';
+export type { AvroSerdeOptions } from './avro-serde.ts';

@@ -1,0 +1,2 @@
+export { testPlatform, uniqueName } from './platform.ts';
+export type { TestPlatform } from './platform.ts';
