@@ -5,13 +5,14 @@
  * Errors print `error [CODE]: message` and exit 1; `status` exits 3 when not everything is up.
  */
 import { isAmbitError, type Logger } from '@ambit/core';
-import type { PlatformOptions } from './config.ts';
+import { resolveConfig, type PlatformOptions } from './config.ts';
+import { ensureKafkaDistribution, ensureRegistryDistribution } from './artifacts.ts';
 import type { RunningPlatform } from './platform.ts';
 import { startPlatform } from './start-platform.ts';
 import { platformStatus } from './status.ts';
 import { stopPlatform } from './stop-platform.ts';
 
-const USAGE = 'usage: tsx infra/src/cli.ts up [--foreground] | down | status';
+const USAGE = 'usage: tsx infra/src/cli.ts up [--foreground] | down | status | fetch';
 
 function stderrLogger(fields: Record<string, unknown> = {}): Logger {
   const emit =
@@ -62,7 +63,7 @@ async function up(foreground: boolean, base: PlatformOptions): Promise<number> {
 async function down(base: PlatformOptions): Promise<number> {
   for (const r of await stopPlatform(base)) {
     const how = r.outcome === 'not-running' ? 'was not running' : r.outcome === 'killed' ? 'killed (did not stop on SIGTERM)' : 'stopped';
-    out(`# ${r.component.padEnd(9)} ${how}${r.pid !== undefined && r.outcome !== 'not-running' ? ` (pid ${r.pid})` : ''}`);
+    out(`# ${r.component.padEnd(9)} ${how}${r.outcome === 'not-running' ? '' : ` (pid ${r.pid}, ${secs(r.ms)})`}`);
   }
   return 0;
 }
@@ -86,6 +87,16 @@ async function status(base: PlatformOptions): Promise<number> {
   return 3;
 }
 
+/** Resolves the Maven artifacts into the cache without starting anything (CI warms the cache with it). */
+async function fetchArtifacts(base: PlatformOptions): Promise<number> {
+  const cfg = resolveConfig({ ...base, profile: 'dev' });
+  const kafka = await ensureKafkaDistribution(cfg);
+  const registry = await ensureRegistryDistribution(cfg);
+  out(`# kafka     ${JSON.stringify(kafka)}`);
+  out(`# registry  ${JSON.stringify(registry)}`);
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest);
@@ -102,6 +113,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return down(base);
     case 'status':
       return status(base);
+    case 'fetch':
+      return fetchArtifacts(base);
     default:
       process.stderr.write(`unknown command ${command}\n${USAGE}\n`);
       return 2;

@@ -28,8 +28,6 @@ export interface PlatformOptions {
   readonly brokerProperties?: Readonly<Record<string, string>>;
   /** Extra or replacing registry system properties (`-Dkey=value`), applied last. */
   readonly registryProperties?: Readonly<Record<string, string>>;
-  /** Prefix for the registry's kafkasql topics, so several registries can share one broker. */
-  readonly registryTopicPrefix?: string;
   readonly logger?: Logger;
   /** Defaults to `process.env`; tests pass their own. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -62,7 +60,6 @@ export interface PlatformConfig {
   readonly stopTimeoutMs: number;
   readonly brokerProperties: Readonly<Record<string, string>>;
   readonly registryProperties: Readonly<Record<string, string>>;
-  readonly registryTopicPrefix: string;
   readonly maven: MavenConfig;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -131,7 +128,6 @@ export function resolveConfig(options: PlatformOptions = {}): PlatformConfig {
     stopTimeoutMs: 20_000,
     brokerProperties: Object.freeze({ ...(options.brokerProperties ?? {}) }),
     registryProperties: Object.freeze({ ...(options.registryProperties ?? {}) }),
-    registryTopicPrefix: options.registryTopicPrefix ?? '',
     maven: Object.freeze({
       offline: truthy(env.AMBIT_MAVEN_OFFLINE),
       repoLocal: nonEmpty(env.AMBIT_MAVEN_REPO_LOCAL),

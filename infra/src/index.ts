@@ -1,4 +1,4 @@
-export { startPlatform, startWithConfig } from './start-platform.ts';
+export { startPlatform } from './start-platform.ts';
 export { stopPlatform } from './stop-platform.ts';
 export type { StopResult } from './stop-platform.ts';
 export { platformStatus } from './status.ts';

@@ -38,15 +38,15 @@ function javaArgs(cfg: PlatformConfig, dist: KafkaDistribution, layout: DataLayo
   ];
 }
 
-/** Formats the log dir for `clusterId` unless it already is (skips a JVM start on restarts). */
+/** Formats the log dir for `clusterId` unless it already is (skips a JVM start on restarts); true when it formatted. */
 export async function formatStorage(
   cfg: PlatformConfig,
   java: string,
   dist: KafkaDistribution,
   layout: DataLayout,
   clusterId: string,
-): Promise<void> {
-  if (existsSync(join(layout.kafkaLogDir, 'meta.properties'))) return;
+): Promise<boolean> {
+  if (existsSync(join(layout.kafkaLogDir, 'meta.properties'))) return false;
   const args = javaArgs(cfg, dist, layout, [
     'kafka.tools.StorageTool',
     'format',
@@ -60,11 +60,11 @@ export async function formatStorage(
     execFile(java, args, { cwd: layout.dir, env: cfg.env as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) => {
       if (!err) return resolve();
       const out = `${stdout}\n${stderr}`.trim().split('\n').slice(-20).join('\n  ');
-      reject(
-        new AmbitError('INFRA_PROCESS_EXITED', `Kafka storage format failed (${err.message.split('\n')[0]}):\n  ${out}`, { cause: err }),
-      );
+      const how = err.killed ? 'timed out' : `exit ${String(err.code)}`;
+      reject(new AmbitError('INFRA_PROCESS_EXITED', `Kafka storage format failed (${how}); its output:\n  ${out}`, { cause: err }));
     });
   });
+  return true;
 }
 
 export function kafkaLaunchSpec(cfg: PlatformConfig, java: string, dist: KafkaDistribution, layout: DataLayout): LaunchSpec {

@@ -22,10 +22,14 @@ export async function pomProperty(pomFile: string, name: string): Promise<string
   return m[1];
 }
 
+// Debian's Maven colours some lines even with -B.
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 /** `[ERROR]` lines from Maven's output, without the trailing help boilerplate. */
 export function mavenErrorLines(output: string): string[] {
   return output
-    .replace(/\x1b\[[0-9;]*m/g, '') // Debian's Maven colours some lines even with -B
+    .replace(ANSI_COLOUR, '')
     .split(/\r?\n/)
     .filter((l) => l.startsWith('[ERROR]'))
     .map((l) =>

@@ -24,7 +24,7 @@ export interface LaunchSpec {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logFile: string;
-  /** Own session, survives this process (the CLI's `up`); otherwise dies with it where the OS allows. */
+  /** Outlives this process (the CLI's `up`); otherwise dies with it where the OS allows. */
   readonly detached: boolean;
 }
 
@@ -59,7 +59,9 @@ export function launch(spec: LaunchSpec): Launched {
       cwd: spec.cwd,
       env: spec.env as NodeJS.ProcessEnv,
       stdio: ['ignore', fd, fd],
-      detached: spec.detached,
+      // Always a session of its own: a terminal's Ctrl-C reaches only us, and we stop the
+      // processes in order (registry first) instead of racing them as they all get SIGINT.
+      detached: true,
     });
   } finally {
     closeSync(fd);
@@ -110,23 +112,26 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-async function commandLine(pid: number): Promise<string | undefined> {
+/** The process's arguments (Linux: exact, from /proc; elsewhere `ps`, split on spaces). */
+async function commandLine(pid: number): Promise<string[] | undefined> {
   if (process.platform === 'linux') {
     return readFile(`/proc/${pid}/cmdline`, 'utf8').then(
-      (s) => s.replace(/\0/g, ' '),
+      (s) => s.split('\0'),
       () => undefined,
     );
   }
   return new Promise((resolve) => {
-    execFile('ps', ['-o', 'args=', '-p', String(pid)], (err, stdout) => resolve(err ? undefined : stdout));
+    execFile('ps', ['-o', 'args=', '-p', String(pid)], (err, stdout) => resolve(err ? undefined : stdout.trim().split(' ')));
   });
 }
 
 /** The process is alive and is the one the record describes (not a recycled pid). */
 export async function isRecordedProcess(rec: PidRecord): Promise<boolean> {
   if (!isAlive(rec.pid)) return false;
-  const cmd = await commandLine(rec.pid);
-  return cmd !== undefined && cmd.includes(rec.tag);
+  const args = await commandLine(rec.pid);
+  if (!args) return false;
+  // Whole-argument match: /data/a must not vouch for a process of /data/ab.
+  return args.includes(rec.tag) || args.join(' ').includes(`${rec.tag} `);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -151,8 +156,11 @@ export async function stopPid(pid: number, timeoutMs: number): Promise<'stopped'
 export async function stopLaunched(p: Launched, timeoutMs: number): Promise<'stopped' | 'killed' | 'not-running'> {
   if (p.hasExited() || p.pid < 0) return 'not-running';
   p.child.kill('SIGTERM');
-  const timer = sleep(timeoutMs).then(() => 'timeout' as const);
-  if ((await Promise.race([p.exited.then(() => 'exited' as const), timer])) === 'exited') return 'stopped';
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  // The timer is cleared either way: a pending one would keep a test runner alive for its length.
+  const outcome = await Promise.race([p.exited.then(() => 'exited' as const), timedOut]).finally(() => clearTimeout(timer));
+  if (outcome === 'exited') return 'stopped';
   p.child.kill('SIGKILL');
   await p.exited;
   return 'killed';

@@ -15,8 +15,9 @@ const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 // SerialGC and C1 only: Quarkus starts noticeably faster on 2 cores, and a dev registry never gets hot.
 const REGISTRY_JVM_OPTS = ['-Xmx512m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
 
+/** The Confluent-compatible base URL: what every Confluent client calls `schema.registry.url`. */
 export function registryUrl(cfg: PlatformConfig): string {
-  return `http://${cfg.host}:${cfg.registryPort}`;
+  return `http://${cfg.host}:${cfg.registryPort}${CCOMPAT}`;
 }
 
 export function registrySystemProperties(cfg: PlatformConfig): Record<string, string> {
@@ -29,9 +30,11 @@ export function registrySystemProperties(cfg: PlatformConfig): Record<string, st
     'quarkus.management.port': '0',
     'apicurio.storage.kind': 'kafkasql',
     'apicurio.kafkasql.bootstrap.servers': `${cfg.host}:${cfg.kafkaPort}`,
-    // Explicit names, so registries sharing one broker can be told apart by a prefix.
-    'apicurio.kafkasql.topic': `${cfg.registryTopicPrefix}kafkasql-journal`,
-    'apicurio.kafkasql.snapshots.topic': `${cfg.registryTopicPrefix}kafkasql-snapshots`,
+    // Apicurio's defaults, written out: a second registry on the same broker needs its own
+    // three names (through `registryProperties`), or the two act as replicas of one registry.
+    'apicurio.kafkasql.topic': 'kafkasql-journal',
+    'apicurio.kafkasql.snapshots.topic': 'kafkasql-snapshots',
+    'apicurio.events.kafka.topic': 'registry-events',
     // Start-up reads the (empty) snapshots topic with this poll timeout, twice: 5 s each by
     // default, 1 s saves ~8 s per start. We never trigger snapshots, so none can be missed.
     'apicurio.kafkasql.consumer.poll.timeout': '1000',
@@ -63,7 +66,7 @@ async function request(url: string, init: RequestInit = {}, timeoutMs = 3_000): 
 /** The registry serves its Confluent-compatible API (which needs its Kafka journal loaded). */
 export async function registryAnswers(url: string): Promise<boolean> {
   try {
-    const res = await request(`${url}${CCOMPAT}/subjects`);
+    const res = await request(`${url}/subjects`);
     await res.body?.cancel();
     return res.status === 200;
   } catch {
@@ -73,14 +76,14 @@ export async function registryAnswers(url: string): Promise<boolean> {
 
 /** Sets the global compatibility rule and reads it back; throws when either step fails. */
 export async function applyGlobalCompatibility(url: string, level = GLOBAL_COMPATIBILITY): Promise<void> {
-  const put = await request(`${url}${CCOMPAT}/config`, {
+  const put = await request(`${url}/config`, {
     method: 'PUT',
     headers: { 'content-type': CONTENT_TYPE },
     body: JSON.stringify({ compatibility: level }),
   });
   const putText = await put.text();
   if (put.status !== 200) throw new Error(`PUT ${CCOMPAT}/config returned ${put.status}: ${putText.slice(0, 200)}`);
-  const get = await request(`${url}${CCOMPAT}/config`);
+  const get = await request(`${url}/config`);
   const body = (await get.json()) as { compatibilityLevel?: string };
   if (body.compatibilityLevel !== level) {
     throw new Error(`global compatibility reads back as ${JSON.stringify(body)}, expected ${level}`);

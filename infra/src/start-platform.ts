@@ -107,7 +107,9 @@ export async function startWithConfig(cfg: PlatformConfig): Promise<RunningPlatf
         layout.serverProperties,
         renderProperties(props, 'Written by @ambit/infra on every start: change options, not this file.'),
       );
-      await formatStorage(cfg, kafkaJava.bin, kafkaDist, layout, clusterId);
+      if (await formatStorage(cfg, kafkaJava.bin, kafkaDist, layout, clusterId)) {
+        log.info('kafka storage formatted', { clusterId, ms: Date.now() - kafkaStart });
+      }
       kafkaProc = await launchRecorded(kafkaLaunchSpec(cfg, kafkaJava.bin, kafkaDist, layout), cfg.kafkaPort);
       const answering = await pollUntil(() => describeClusterId(cfg, 3_000), {
         what: `Kafka on ${cfg.host}:${cfg.kafkaPort}`,
@@ -116,6 +118,7 @@ export async function startWithConfig(cfg: PlatformConfig): Promise<RunningPlatf
       });
       // Someone else's broker won the race for the port between our check and our bind.
       if (answering !== clusterId) throw clusterMismatch(cfg, answering, clusterId, layout);
+      log.info('kafka answers with our cluster id', { ms: Date.now() - kafkaStart });
     } else {
       log.info('reusing the running broker of this cluster', { port: cfg.kafkaPort, clusterId });
     }
@@ -130,6 +133,7 @@ export async function startWithConfig(cfg: PlatformConfig): Promise<RunningPlatf
         },
         { what: `transactions on Kafka ${cfg.host}:${cfg.kafkaPort}`, deadline: kafkaDeadline, abortIf: abortIfExited(kafkaProcs) },
       );
+      log.info('kafka transactions work', { ms: Date.now() - kafkaStart });
       return Date.now() - kafkaStart;
     })();
     const url = registryUrl(cfg);
@@ -146,6 +150,7 @@ export async function startWithConfig(cfg: PlatformConfig): Promise<RunningPlatf
         await applyGlobalCompatibility(url);
         return true;
       }, opts);
+      log.info('registry answers, global compatibility set', { ms: Date.now() - start });
       return Date.now() - start;
     })();
     const [kafkaReadyMs, registryReadyMs] = await Promise.all([kafkaReady, registryReady]);

@@ -12,6 +12,7 @@ export interface StopResult {
   readonly pid: number | undefined;
   /** stopped: exited after SIGTERM; killed: needed SIGKILL; not-running: no live process of ours. */
   readonly outcome: 'stopped' | 'killed' | 'not-running';
+  readonly ms: number;
 }
 
 export async function stopPlatform(options: PlatformOptions = {}): Promise<StopResult[]> {
@@ -20,12 +21,14 @@ export async function stopPlatform(options: PlatformOptions = {}): Promise<StopR
   const results: StopResult[] = [];
   for (const component of ['registry', 'kafka'] as const) {
     const file = layout.pidFile(component);
+    const start = Date.now();
     const rec = await readPidFile(file);
     if (!rec || !(await isRecordedProcess(rec))) {
-      results.push({ component, pid: rec?.pid, outcome: 'not-running' });
+      results.push({ component, pid: rec?.pid, outcome: 'not-running', ms: 0 });
     } else {
       cfg.logger.info(`stopping ${component}`, { pid: rec.pid });
-      results.push({ component, pid: rec.pid, outcome: await stopPid(rec.pid, cfg.stopTimeoutMs) });
+      const outcome = await stopPid(rec.pid, cfg.stopTimeoutMs);
+      results.push({ component, pid: rec.pid, outcome, ms: Date.now() - start });
     }
     await removePidFile(file);
   }

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,13 +32,24 @@ function expectFailure(r: CliResult, code: string, message: RegExp): void {
   expect(r.stderr).toMatch(message);
 }
 
-function listen(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    // Accepts and never answers: a port held by something that is not Kafka.
-    const s = createServer(() => {});
-    s.once('error', reject);
-    s.listen(port, '127.0.0.1', () => resolve(s));
+/** Holds a port, accepting connections and never answering: something that is not Kafka. */
+async function holdPort(port: number): Promise<{ release(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    release: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('bad setup', () => {
@@ -47,11 +58,11 @@ describe('bad setup', () => {
     ['controller', 29193, /127\.0\.0\.1:29193 \(Kafka controller\) is already in use/],
     ['registry', 29181, /127\.0\.0\.1:29181 \(schema registry\) is already in use/],
   ])('refuses a taken %s port', async (_name, port, message) => {
-    const server = await listen(port);
+    const held = await holdPort(port);
     try {
       expectFailure(await runCli(['up'], env()), 'INFRA_PORT_IN_USE', message);
     } finally {
-      await new Promise((r) => server.close(r));
+      await held.release();
     }
   });
 

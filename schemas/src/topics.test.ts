@@ -139,7 +139,7 @@ describe('loadTopics errors name the topic and field', () => {
   it('cleanup.policy may only come from cleanupPolicy', () => {
     expect(
       configError(() =>
-        parse(base.replace('      retention.ms: "2592000000"\n\n  - name: actions', '      cleanup.policy: compact\n\n  - name: actions')),
+        parse(base.replace("      retention.ms: '2592000000'\n\n  - name: actions", '      cleanup.policy: compact\n\n  - name: actions')),
       ),
     ).toMatch(/topic escalations: configs: set cleanup\.policy through cleanupPolicy/);
   });

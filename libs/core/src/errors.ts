@@ -40,6 +40,14 @@ export const ErrorCodes = {
   SERDE_UNKNOWN_SCHEMA: { action: 'fail', summary: 'schema id is not known to the registry' },
   SERDE_INCOMPATIBLE_SCHEMA: { action: 'fail', summary: 'schema violates the subject compatibility rule' },
   SERDE_INVALID_VALUE: { action: 'fail', summary: 'value does not match its schema' },
+  // libs/state
+  STATE_CORRUPTED: { action: 'restore', summary: 'local state store is unreadable: wipe it and restore from the changelog' },
+  STATE_LOCKED: { action: 'retry', summary: 'state directory is held by another open handle' },
+  STATE_IO: { action: 'fail', summary: 'state store I/O failed (disk full, permissions)' },
+  STATE_CLOSED: { action: 'fail', summary: 'state store is closed' },
+  STATE_ILLEGAL_STATE: { action: 'fail', summary: 'state operation not allowed in the current state (a caller bug)' },
+  STATE_INVALID_ARGUMENT: { action: 'fail', summary: 'invalid store name, key, range or checkpoint offset' },
+  STATE_CHANGELOG_RECREATED: { action: 'fail', summary: 'changelog topic id differs from the checkpoint: reset the state explicitly' },
   // infra
   INFRA_JAVA_MISSING: { action: 'fail', summary: 'no suitable Java runtime found' },
   INFRA_MAVEN_FAILED: { action: 'fail', summary: 'Maven could not resolve the required artifacts' },

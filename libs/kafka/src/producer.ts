@@ -131,8 +131,11 @@ export interface TransactionalProducer {
   readonly transactionalId: string;
   init(timeoutMs?: number): Promise<void>;
   begin(): Promise<void>;
-  /** Queues a record in the open transaction; delivery errors surface at commit. */
-  produce(record: ProducerRecord): Promise<void>;
+  /**
+   * Queues a record in the open transaction; delivery errors surface at commit.
+   * `onDelivered` receives the record's offset once the broker has it (changelog checkpoints need it).
+   */
+  produce(record: ProducerRecord, onDelivered?: (report: DeliveryReport) => void): Promise<void>;
   /** Sends the consumer's offsets (with its current group metadata) into the transaction. */
   sendOffsets(offsets: readonly OffsetToCommit[], consumer: KafkaConsumer, timeoutMs?: number): Promise<void>;
   /** Waits until every queued record reached the broker (commit does this itself). */
@@ -153,8 +156,13 @@ export async function createTransactionalProducer(
     'transaction.timeout.ms': options.transactionTimeoutMs ?? 10_000,
   });
   let deliveryError: unknown;
-  p.on('delivery-report', (err) => {
-    if (err && deliveryError === undefined) deliveryError = err;
+  p.on('delivery-report', (err, report) => {
+    if (err) {
+      if (deliveryError === undefined) deliveryError = err;
+      return;
+    }
+    const onDelivered = report.opaque as ((r: DeliveryReport) => void) | undefined;
+    onDelivered?.({ topic: report.topic, partition: report.partition, offset: Number(report.offset) });
   });
   await connectProducer(p, `connect transactional producer ${options.transactionalId}`);
   const id = options.transactionalId;
@@ -166,7 +174,7 @@ export async function createTransactionalProducer(
       deliveryError = undefined;
       return promisify((cb) => p.beginTransaction(cb), `begin transaction (${id})`);
     },
-    produce: (record) => produceOne(p, record, undefined),
+    produce: (record, onDelivered) => produceOne(p, record, onDelivered),
     sendOffsets: (offsets, consumer, timeoutMs = 30_000) =>
       promisify(
         (cb) =>

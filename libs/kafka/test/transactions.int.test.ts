@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isAmbitError } from '@ambit/core';
-import { testPlatform, uniqueName } from '@ambit/testing';
+import { testClientProfile, testPlatform, uniqueName } from '@ambit/testing';
 import { createAdmin, createConsumer, createTransactionalProducer, type KafkaConnection } from '../src/index.ts';
 import { createTopic, produceValues, readAll } from './helpers.ts';
 
@@ -105,7 +105,8 @@ describe('transactions', () => {
     const group = uniqueName('g');
     await createTopic(conn(), input, 2);
     await produceValues(conn(), input, ['x', 'y', 'z', 'w']);
-    const timeouts = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxPollIntervalMs: 6000 };
+    const { sessionTimeoutMs, heartbeatIntervalMs } = testClientProfile;
+    const timeouts = { sessionTimeoutMs, heartbeatIntervalMs, maxPollIntervalMs: sessionTimeoutMs };
 
     const a = await createConsumer(conn(), { groupId: group, ...timeouts });
     const producer = await createTransactionalProducer(conn(), { transactionalId: uniqueName('tx') });

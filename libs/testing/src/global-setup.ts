@@ -4,7 +4,6 @@
  * platform with the short-timeout test profile and stops it after the run.
  */
 import type { TestProject } from 'vitest/node';
-import type * as Infra from '@ambit/infra';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const brokers = process.env.KAFKA_BROKERS;
@@ -16,9 +15,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('ambitPlatform', { brokers: parseBrokers(brokers), registryUrl, clusterId });
     return async () => {};
   }
-  // Imported by name at run time so a run with external addresses never loads the launcher.
-  const infra = '@ambit/infra';
-  const { startPlatform } = (await import(/* @vite-ignore */ infra)) as typeof Infra;
+  // Loaded only here, so a run against external addresses never loads the launcher.
+  const { startPlatform } = await import('@ambit/infra');
   const platform = await startPlatform({ profile: 'test' });
   project.provide('ambitPlatform', {
     brokers: platform.kafka.brokers,

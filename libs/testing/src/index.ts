@@ -1,2 +1,3 @@
 export { testPlatform, uniqueName } from './platform.ts';
 export type { TestPlatform } from './platform.ts';
+export { testClientProfile } from './profile.ts';

@@ -1,0 +1,13 @@
+export type { ChangelogPort } from './changelog-port.ts';
+export { nextCheckpoint } from './checkpoint.ts';
+export type { ChangelogOffset, Checkpoint } from './checkpoint.ts';
+export type { Change, Entry, Reader, StorageEngine } from './engine.ts';
+export type { KeyValue, KeyValueStore, RangeOptions, ReadOnlyKeyValueStore } from './key-value-store.ts';
+export { compareKeys } from './keys.ts';
+export { LEVELDB_DEFAULTS, LevelDbEngine } from './leveldb-engine.ts';
+export type { LevelDbOptions } from './leveldb-engine.ts';
+export { InMemoryEngine } from './memory-engine.ts';
+export { deleteTaskState, openTaskState, openTaskStateOn } from './task-state-impl.ts';
+export type { OpenTaskStateOptions } from './task-state-impl.ts';
+export type { ChangelogRecord, RecordScope, RecordScopeStatus, TaskState, TaskStateOptions } from './task-state.ts';
+export type { TransactionState } from './transaction-buffer.ts';
