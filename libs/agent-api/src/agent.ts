@@ -83,3 +83,7 @@ export function jsonStore<V>(): StoreSpec<V> {
     },
   });
 }
+
+/** Any agent, whatever its stores and inputs: what hosts and drivers accept. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- handler parameter types vary per agent (contravariance)
+export type AnyAgentDefinition = AgentDefinition<any, any>;

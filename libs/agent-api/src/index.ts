@@ -1,3 +1,3 @@
 export { defineAgent, input, jsonStore } from './agent.ts';
-export type { AgentDefinition, Codec, Handler, InputSpec, StoreSpec } from './agent.ts';
+export type { AgentDefinition, AnyAgentDefinition, Codec, Handler, InputSpec, StoreSpec } from './agent.ts';
 export type { AgentContext, AgentLogger, DecisionInput, EffectInput, RangeOptions, RecordMetadata, Store } from './context.ts';

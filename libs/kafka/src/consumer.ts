@@ -53,6 +53,8 @@ export interface KafkaConsumer {
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
   seek(partition: TopicPartition, offset: number, timeoutMs?: number): Promise<void>;
+  /** The next offset to fetch per partition (undefined until the first fetch positions it). */
+  position(partitions: readonly TopicPartition[]): Map<string, number | undefined>;
   /** Committed offsets (stable under read_committed: pending transactional offsets are waited out). */
   committed(partitions: readonly TopicPartition[], timeoutMs?: number): Promise<Map<string, number>>;
   /** Seeks every given (default: every assigned) partition back to its committed offset. */
@@ -72,7 +74,9 @@ export function nativeConsumer(c: KafkaConsumer): RdConsumer {
 /** librdkafka's ERR__ASSIGN_PARTITIONS, the rebalance callback's "assign" event. */
 const RdCodes_ASSIGN = -175;
 
-const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+/** Map key of a partition in results (`partitionKey`). */
+export const partitionKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+const key = partitionKey;
 
 export async function createConsumer(conn: KafkaConnection, options: ConsumerOptions = {}): Promise<KafkaConsumer> {
   let rebalancing: Promise<void> | undefined;
@@ -168,6 +172,9 @@ export async function createConsumer(conn: KafkaConnection, options: ConsumerOpt
       const messages = await new Promise<RdKafka.Message[]>((resolve, reject) =>
         native.consume(max, (err, msgs) => (err ? reject(translateKafkaError(err, 'consume')) : resolve(msgs))),
       );
+      // A rebalance served during this poll runs its hooks first: callers never see records
+      // while partitions are changing hands.
+      while (rebalancing) await rebalancing;
       return messages.map((m) => {
         const keyBytes = m.key == null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key), 'utf8');
         return {
@@ -187,6 +194,12 @@ export async function createConsumer(conn: KafkaConnection, options: ConsumerOpt
     resume: (partitions) => void native.resume(partitions.map((p) => ({ topic: p.topic, partition: p.partition }))),
     seek,
     committed,
+    position(partitions) {
+      const out = new Map<string, number | undefined>();
+      const rows = native.position(partitions.map((p) => ({ topic: p.topic, partition: p.partition })));
+      for (const r of rows) out.set(key(r), typeof r.offset === 'number' && r.offset >= 0 ? r.offset : undefined);
+      return out;
+    },
     async rewindToCommitted(partitions, timeoutMs = 10_000) {
       const tps = partitions ?? consumer.assignment();
       const offsets = await committed(tps, timeoutMs);

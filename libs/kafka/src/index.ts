@@ -2,7 +2,7 @@ export { createAdmin } from './admin.ts';
 export type { ClusterDescription, IsolationLevel, KafkaAdmin, PartitionOffsets, TopicDescription, TopicSpec } from './admin.ts';
 export { commonConfig, parseBrokers } from './connection.ts';
 export type { KafkaConnection } from './connection.ts';
-export { createConsumer, OFFSET_BEGINNING, OFFSET_END } from './consumer.ts';
+export { createConsumer, OFFSET_BEGINNING, OFFSET_END, partitionKey } from './consumer.ts';
 export type { ConsumerOptions, KafkaConsumer } from './consumer.ts';
 export { classify, translateKafkaError } from './errors.ts';
 export { JAVA_COMPATIBLE_PARTITIONER, murmur2, partitionFor } from './partitioner.ts';

@@ -1,0 +1,695 @@
+/**
+ * One agent in one process: a consumer in the agent's group, one transactional producer,
+ * and the tasks this member holds. The runner is the source of truth for the open
+ * transaction: which tasks it covers, how many records it holds, when it commits.
+ *
+ * Loop (EOS v2, ARCHITECTURE invariants 2-5):
+ *   poll -> for each record of a RUNNING task: begin txn if needed, decode, run the
+ *   handler in a record scope, then stage changelog + outputs into the txn
+ *   -> every commit interval (or batch / buffer cap): seal state, send every running
+ *   task's offsets with the group metadata, commit, apply state + checkpoint locally.
+ * Errors are handled by the action their code names: abort (abort, rewind every
+ * partition, drop buffers), rejoin (the same; librdkafka rejoins on the next poll),
+ * recreate (a new producer, then the same), fail (stop with the error).
+ */
+import { join } from 'node:path';
+import type { AnyAgentDefinition, InputSpec, RecordMetadata } from '@ambit/agent-api';
+import { AmbitError, isAmbitError, type TopicPartition } from '@ambit/core';
+import {
+  createAdmin,
+  createConsumer,
+  createTransactionalProducer,
+  partitionFor,
+  type ConsumedRecord,
+  type KafkaAdmin,
+  type KafkaConnection,
+  type KafkaConsumer,
+  type OffsetToCommit,
+  type TransactionalProducer,
+} from '@ambit/kafka';
+import { loadSchema } from '@ambit/schemas';
+import { avroSerde, createSchemaRegistryClient, valueSubject, type Serde } from '@ambit/serde';
+import { openTaskState } from '@ambit/state';
+import type { RuntimeConfig } from './config.ts';
+import { RecordCollector } from './collector.ts';
+import { createContext, type RecordOutputs } from './context-impl.ts';
+import { publish } from './diagnostics.ts';
+import {
+  changelogTopic,
+  decisionsTopic,
+  dlqTopic,
+  effectsTopic,
+  groupId,
+  Headers,
+  inputSource,
+  topicName,
+  transactionalId,
+} from './names.ts';
+import { Restorer } from './restorer.ts';
+import { Task } from './task.ts';
+
+const CHANGELOG_CONFIGS = {
+  'cleanup.policy': 'compact',
+  'min.cleanable.dirty.ratio': '0.1',
+  'segment.ms': '3600000',
+  'delete.retention.ms': '86400000',
+};
+const DELETE_RETENTION_MS = 86_400_000;
+/** Fenced this many times within FENCE_WINDOW_MS: another live process uses our instance id. */
+const FENCE_LIMIT = 3;
+const FENCE_WINDOW_MS = 60_000;
+
+interface Input {
+  readonly alias: string;
+  /** Topic without namespace, as the agent declared it. */
+  readonly declared: string;
+  readonly topic: string;
+  readonly serde: Serde<unknown>;
+}
+
+export interface RunningAgent {
+  /** Settles when the runner stops; rejects with the error that stopped it. */
+  readonly stopped: Promise<void>;
+  /** Graceful stop: commit the open transaction, leave the group, close stores. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(agent: AnyAgentDefinition, config: RuntimeConfig): Promise<RunningAgent> {
+  const runner = new AgentRunner(agent, config);
+  await runner.start();
+  return { stopped: runner.stopped, stop: () => runner.stop() };
+}
+
+class AgentRunner {
+  readonly #agent: AnyAgentDefinition;
+  readonly #cfg: RuntimeConfig;
+  readonly #conn: KafkaConnection;
+  readonly #log;
+  #admin!: KafkaAdmin;
+  #consumer!: KafkaConsumer;
+  #producer!: TransactionalProducer;
+  #collector!: RecordCollector;
+  #restorer!: Restorer;
+  #inputs: Input[] = [];
+  #partitions = 0;
+  #changelogIds = new Map<string, string>();
+  #decisionSerde!: Serde<unknown>;
+  #effectSerde!: Serde<unknown>;
+  readonly #tasks = new Map<number, Task>();
+  #txn = { open: false, records: 0, startedAt: 0, tasks: new Set<number>() };
+  #fences: number[] = [];
+  #stopping = false;
+  #faultFired = false;
+  #resolveStopped!: () => void;
+  #rejectStopped!: (e: unknown) => void;
+  readonly stopped: Promise<void>;
+  #loopDone: Promise<void> | undefined;
+
+  constructor(agent: AnyAgentDefinition, cfg: RuntimeConfig) {
+    this.#agent = agent;
+    this.#cfg = cfg;
+    this.#conn = { brokers: cfg.brokers, clientId: `${agent.name}-${cfg.instanceId}`, connectTimeoutMs: 5_000, requestTimeoutMs: 10_000 };
+    this.#log = cfg.logger.child({ agent: agent.name, instance: cfg.instanceId });
+    this.stopped = new Promise<void>((res, rej) => {
+      this.#resolveStopped = res;
+      this.#rejectStopped = rej;
+    });
+    this.stopped.catch(() => undefined);
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.#cfg;
+    this.#admin = await createAdmin(this.#conn);
+    await this.#admin.describeCluster();
+    await this.#checkTopics();
+    const registry = createSchemaRegistryClient({ url: cfg.registryUrl });
+    const auto = cfg.registerSchemas;
+    this.#inputs = Object.entries(this.#agent.inputs as Record<string, InputSpec<unknown>>).map(([alias, spec]) => {
+      const topic = topicName(cfg.namespace, spec.topic);
+      return {
+        alias,
+        declared: spec.topic,
+        topic,
+        serde: avroSerde({ registry, subject: valueSubject(topic), schema: spec.schema, autoRegister: auto }),
+      };
+    });
+    this.#decisionSerde = avroSerde({
+      registry,
+      subject: valueSubject(decisionsTopic(cfg.namespace)),
+      schema: loadSchema('Decision').schema,
+      autoRegister: auto,
+    });
+    this.#effectSerde = avroSerde({
+      registry,
+      subject: valueSubject(effectsTopic(cfg.namespace)),
+      schema: loadSchema('EffectRequest').schema,
+      autoRegister: auto,
+    });
+
+    this.#producer = await this.#newProducer();
+    this.#collector = new RecordCollector(this.#producer);
+    this.#consumer = await createConsumer(this.#conn, {
+      groupId: groupId(cfg.namespace, this.#agent.name),
+      isolation: 'read_committed',
+      assignor: 'range',
+      autoOffsetReset: 'earliest',
+      sessionTimeoutMs: cfg.sessionTimeoutMs,
+      heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+      maxPollIntervalMs: cfg.maxPollIntervalMs,
+      onAssign: (tps) => this.#onAssign(tps),
+      onRevoke: (tps, lost) => this.#onRevoke(tps, lost),
+    });
+    this.#restorer = new Restorer({
+      admin: this.#admin,
+      mainConsumer: this.#consumer,
+      conn: this.#conn,
+      stateReset: cfg.stateReset,
+      deleteRetentionMs: DELETE_RETENTION_MS,
+      logger: this.#log,
+      isCancelled: () => this.#stopping,
+    });
+    this.#consumer.subscribe(this.#inputs.map((i) => i.topic));
+    this.#loopDone = this.#loop().then(
+      () => this.#resolveStopped(),
+      (e) => this.#rejectStopped(e),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#loopDone;
+  }
+
+  /** Co-partitioning: every input (and changelog) has the same partition count; internal topics are created here. */
+  async #checkTopics(): Promise<void> {
+    const cfg = this.#cfg;
+    const inputTopics = Object.values(this.#agent.inputs as Record<string, InputSpec<unknown>>).map((s) =>
+      topicName(cfg.namespace, s.topic),
+    );
+    const outputTopics = [decisionsTopic(cfg.namespace), effectsTopic(cfg.namespace)];
+    const existing = new Set(await this.#admin.listTopics());
+    const missing = [...inputTopics, ...outputTopics].filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new AmbitError('KAFKA_TOPIC_NOT_FOUND', `topics missing: ${missing.join(', ')} (create them with \`pnpm ambit topics apply\`)`);
+    }
+    const described = await this.#admin.describeTopics(inputTopics);
+    const counts = new Set(described.map((d) => d.partitions));
+    if (counts.size !== 1) {
+      throw new AmbitError(
+        'CONFIG_INVALID',
+        `co-partitioning mismatch: the inputs of agent ${this.#agent.name} must have equal partition counts, got ` +
+          described.map((d) => `${d.name}=${d.partitions}`).join(', '),
+      );
+    }
+    this.#partitions = described[0]!.partitions;
+    const internal = [
+      ...Object.keys(this.#agent.stores).map((s) => ({
+        name: changelogTopic(cfg.namespace, this.#agent.name, s),
+        configs: CHANGELOG_CONFIGS,
+      })),
+      { name: dlqTopic(cfg.namespace, this.#agent.name), configs: { 'cleanup.policy': 'delete' } },
+    ];
+    await this.#admin.createTopics(
+      internal.map((t) => ({ name: t.name, partitions: this.#partitions, replicationFactor: 1, configs: t.configs })),
+    );
+    for (const d of await this.#admin.describeTopics(internal.map((t) => t.name))) {
+      if (d.partitions !== this.#partitions) {
+        throw new AmbitError(
+          'CONFIG_INVALID',
+          `co-partitioning mismatch: ${d.name} has ${d.partitions} partitions, the inputs of agent ${this.#agent.name} have ${this.#partitions}`,
+        );
+      }
+      this.#changelogIds.set(d.name, d.topicId);
+    }
+  }
+
+  async #newProducer(): Promise<TransactionalProducer> {
+    const p = await createTransactionalProducer(this.#conn, {
+      transactionalId: transactionalId(this.#cfg.namespace, this.#agent.name, this.#cfg.instanceId),
+      transactionTimeoutMs: this.#cfg.transactionTimeoutMs,
+      lingerMs: 5,
+    });
+    // A restarted process fences its predecessor here instead of waiting for the transaction timeout.
+    await p.init(30_000);
+    return p;
+  }
+
+  // ---- rebalance hooks (run inside the consumer's poll, before partitions change hands) ----
+
+  #onAssign(tps: TopicPartition[]): void {
+    const byPartition = new Map<number, Set<string>>();
+    for (const tp of tps) {
+      const s = byPartition.get(tp.partition) ?? new Set<string>();
+      s.add(tp.topic);
+      byPartition.set(tp.partition, s);
+    }
+    for (const [p, topics] of byPartition) {
+      const inputs = this.#inputs.map((i) => ({ topic: i.topic, partition: p }));
+      const changelogs = Object.keys(this.#agent.stores).map((store) => {
+        const topic = changelogTopic(this.#cfg.namespace, this.#agent.name, store);
+        return { store, topic, partition: p, topicId: this.#changelogIds.get(topic) ?? '' };
+      });
+      const task = new Task(p, inputs, changelogs);
+      this.#tasks.set(p, task);
+      // Co-assignment: a task whose partitions are only partly held stays paused, never crash-loops.
+      if (!this.#inputs.every((i) => topics.has(i.topic))) {
+        task.transition('WAITING');
+        this.#log.warn('task partly assigned: waiting for all its input partitions', { task: p, held: [...topics] });
+      }
+      publish('task', { task: p, state: task.status });
+    }
+  }
+
+  async #onRevoke(tps: TopicPartition[], lost: boolean): Promise<void> {
+    if (lost) {
+      // Our generation is gone: nothing we staged may be committed.
+      await this.#abortTxn('assignment lost');
+    } else if (this.#txn.open) {
+      // Revocation commits before the partitions are released.
+      try {
+        await this.#commit();
+      } catch (e) {
+        await this.#handleError(e, 'commit on revoke');
+      }
+    }
+    const partitions = new Set(tps.map((tp) => tp.partition));
+    for (const p of partitions) {
+      const task = this.#tasks.get(p);
+      if (!task) continue;
+      await this.#closeTask(task);
+    }
+  }
+
+  async #closeTask(task: Task): Promise<void> {
+    task.transition('CLOSED');
+    await task.restoring?.catch(() => undefined);
+    await task.state?.close();
+    task.state = undefined;
+    this.#tasks.delete(task.partition);
+    publish('task', { task: task.partition, state: 'CLOSED' });
+  }
+
+  // ---- the poll loop ----
+
+  async #loop(): Promise<void> {
+    let fatal: unknown;
+    try {
+      while (!this.#stopping) {
+        this.#superviseTasks();
+        await this.#resumeRestored();
+        let records: ConsumedRecord[] = [];
+        try {
+          records = await this.#consumer.consume(this.#cfg.pollRecords, 50);
+          this.#pauseNotRunning();
+          for (const r of records) {
+            if (this.#stopping) break;
+            const task = this.#tasks.get(r.partition);
+            // Records of tasks that are not running yet are dropped; the task seeks back before it runs.
+            if (!task || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
+            await this.#process(task, r);
+          }
+          if (this.#txn.open && this.#commitDue()) await this.#commit();
+        } catch (e) {
+          await this.#handleError(e, 'poll loop');
+        }
+      }
+      if (this.#txn.open) {
+        try {
+          await this.#commit();
+        } catch (e) {
+          await this.#handleError(e, 'final commit');
+        }
+      }
+    } catch (e) {
+      fatal = e;
+    }
+    // Leaving the group runs the revoke hook (nothing left to commit), which closes the tasks.
+    await this.#consumer.close().catch(() => undefined);
+    for (const t of [...this.#tasks.values()]) await this.#closeTask(t);
+    await this.#restorer.close().catch(() => undefined);
+    await this.#producer.close().catch(() => undefined);
+    await this.#admin.close().catch(() => undefined);
+    if (fatal !== undefined) throw fatal;
+  }
+
+  #commitDue(): boolean {
+    if (Date.now() - this.#txn.startedAt >= this.#cfg.commitIntervalMs) return true;
+    if (this.#txn.records >= this.#cfg.maxBatchRecords) return true;
+    let bytes = 0;
+    for (const t of this.#tasks.values()) bytes += t.state?.bufferedBytes() ?? 0;
+    return bytes >= this.#cfg.maxBufferedBytes;
+  }
+
+  /** Starts the restore of new tasks, one restore at a time, outside the rebalance callback. */
+  #superviseTasks(): void {
+    const busy = [...this.#tasks.values()].some((t) => t.status === 'RESTORING');
+    if (busy) return;
+    const next = [...this.#tasks.values()].find((t) => t.status === 'CREATED');
+    if (!next) return;
+    next.transition('RESTORING');
+    publish('task', { task: next.partition, state: 'RESTORING' });
+    next.restoring = (async () => {
+      const dir = join(this.#cfg.stateDir, this.#agent.name, String(next.partition));
+      next.state = await openTaskState(dir, Object.keys(this.#agent.stores), {
+        changelog: { append: (store, key, value) => this.#pendingChangelog.push({ task: next, store, key, value }) },
+      });
+      next.resumeAt = await this.#restorer.restore(next);
+    })().catch((e: unknown) => {
+      if (next.status === 'CLOSED') return;
+      this.#fatalFromRestore = e;
+    });
+  }
+
+  #fatalFromRestore: unknown;
+  #pendingChangelog: Array<{ task: Task; store: string; key: string; value: Buffer | null }> = [];
+
+  /** Restored tasks: seek their inputs to the committed offsets and start running. */
+  async #resumeRestored(): Promise<void> {
+    if (this.#fatalFromRestore !== undefined) {
+      const e = this.#fatalFromRestore;
+      this.#fatalFromRestore = undefined;
+      if (isAmbitError(e) && (e.action === 'fail' || e.code === 'STATE_CHANGELOG_RECREATED')) throw e;
+      this.#log.warn('restore failed; retrying', { error: String(e) });
+      for (const t of this.#tasks.values()) {
+        if (t.status === 'RESTORING' && t.resumeAt === undefined) {
+          await t.state?.close();
+          t.state = undefined;
+          // Back to CREATED is not in the table on purpose: recreate the task object.
+          const fresh = new Task(t.partition, t.inputs, t.changelogs);
+          this.#tasks.set(t.partition, fresh);
+        }
+      }
+      return;
+    }
+    for (const task of this.#tasks.values()) {
+      if (task.status !== 'RESTORING' || task.resumeAt === undefined) continue;
+      const resumeAt = task.resumeAt;
+      task.resumeAt = undefined;
+      task.restoring = undefined;
+      for (const tp of task.inputs) {
+        const at = resumeAt.get(tp.topic);
+        if (at !== undefined) {
+          await this.#consumer.seek(tp, at);
+          task.positions.set(tp.topic, at);
+        } else {
+          await this.#consumer.seek(tp, -2);
+        }
+      }
+      task.transition('RUNNING');
+      this.#consumer.resume(task.inputs);
+      publish('task', { task: task.partition, state: 'RUNNING' });
+    }
+  }
+
+  #pauseNotRunning(): void {
+    const paused: TopicPartition[] = [];
+    for (const t of this.#tasks.values()) if (t.status !== 'RUNNING') paused.push(...t.inputs);
+    if (paused.length > 0) {
+      try {
+        this.#consumer.pause(paused);
+      } catch {
+        // Not assigned yet (the assignment lands on the next poll): pausing again next round.
+      }
+    }
+  }
+
+  // ---- one record ----
+
+  async #process(task: Task, r: ConsumedRecord): Promise<void> {
+    const input = this.#inputs.find((i) => i.topic === r.topic)!;
+    const source = inputSource(input.declared, r.partition, r.offset);
+    if (r.key !== null && partitionFor(r.key, this.#partitions) !== r.partition) {
+      // A foreign partitioner breaks state locality: report it (DLQ by policy comes with the DLQ issue).
+      publish('error', { event: 'key-in-wrong-partition', code: 'CONFIG_INVALID', task: task.partition, source });
+      this.#log.warn('record key hashes to another partition (producer not using murmur2?)', { source });
+    }
+    await this.#beginIfNeeded();
+    let value: unknown;
+    try {
+      value = await input.serde.deserialize(r.value ?? Buffer.alloc(0));
+    } catch (e) {
+      if (isAmbitError(e) && e.action === 'retry') throw e; // registry outage: abort, rewind, retry later
+      await this.#deadLetter(task, r, source, e, 1);
+      this.#advance(task, r);
+      return;
+    }
+    const handler = (this.#agent.handlers as Record<string, (ctx: unknown, v: unknown) => unknown>)[input.alias]!;
+    const metadata: RecordMetadata = {
+      topic: input.declared,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString('utf8')])),
+    };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.#cfg.handlerAttempts; attempt++) {
+      const scope = task.state!.beginRecord();
+      const outputs: RecordOutputs = { effects: [], decisions: [] };
+      try {
+        const ctx = createContext({
+          agent: this.#agent.name,
+          key: r.key ?? '',
+          record: metadata,
+          source,
+          now: r.timestamp,
+          scope,
+          stores: this.#agent.stores,
+          logger: this.#log,
+          outputs,
+        });
+        await handler(ctx, value);
+        const encoded = await this.#encodeOutputs(task, r, source, outputs);
+        scope.commit();
+        await this.#flushChangelog();
+        for (const rec of encoded) await this.#collector.send(rec);
+        this.#advance(task, r);
+        return;
+      } catch (e) {
+        scope.discard();
+        this.#pendingChangelog = [];
+        lastError = e;
+        if (isAmbitError(e) && (e.action === 'retry' || e.action === 'abort' || e.action === 'rejoin' || e.action === 'recreate')) throw e;
+        this.#log.warn('handler failed', { source, attempt, error: e instanceof Error ? e.message : String(e) });
+        if (attempt < this.#cfg.handlerAttempts) await new Promise((res) => setTimeout(res, Math.min(50 * 2 ** attempt, 1_000)));
+      }
+    }
+    await this.#deadLetter(task, r, source, lastError, this.#cfg.handlerAttempts);
+    this.#advance(task, r);
+  }
+
+  #advance(task: Task, r: ConsumedRecord): void {
+    task.positions.set(r.topic, r.offset + 1);
+    task.txnRecords++;
+    this.#txn.records++;
+    this.#txn.tasks.add(task.partition);
+    publish('txn', { event: 'progress', records: this.#txn.records, tasks: [...this.#txn.tasks] });
+  }
+
+  async #flushChangelog(): Promise<void> {
+    const pending = this.#pendingChangelog;
+    this.#pendingChangelog = [];
+    for (const c of pending) {
+      const topic = changelogTopic(this.#cfg.namespace, this.#agent.name, c.store);
+      await this.#collector.sendChangelog(c.task, { topic, partition: c.task.partition, key: c.key, value: c.value });
+    }
+  }
+
+  async #encodeOutputs(task: Task, r: ConsumedRecord, source: string, outputs: RecordOutputs) {
+    const ns = this.#cfg.namespace;
+    const headers = { [Headers.source]: source, [Headers.agent]: this.#agent.name, [Headers.agentVersion]: this.#agent.version };
+    const origin = {
+      agent: this.#agent.name,
+      agentVersion: this.#agent.version,
+      entityKey: r.key ?? '',
+      partition: task.partition,
+      cause: source,
+    };
+    const out = [];
+    for (const e of outputs.effects) {
+      const value = await this.#effectSerde.serialize({
+        effectId: e.id,
+        tenant: e.input.tenant,
+        origin,
+        effectType: e.input.effectType,
+        target: e.input.target,
+        payload: JSON.stringify(e.input.payload ?? null),
+        estimatedCostMinor: e.input.estimatedCostMinor ?? null,
+        currency: e.input.currency ?? null,
+        confidenceBp: e.input.confidenceBp ?? null,
+        reason: e.input.reason ?? null,
+        requestedAt: r.timestamp,
+      });
+      out.push({ topic: effectsTopic(ns), key: e.input.tenant, value, headers });
+    }
+    for (const d of outputs.decisions) {
+      const value = await this.#decisionSerde.serialize({
+        decisionId: d.id,
+        tenant: d.input.tenant,
+        madeBy: 'AGENT',
+        kind: d.input.kind,
+        origin,
+        effectId: d.input.effectId ?? null,
+        stage: null,
+        verdict: null,
+        outcome: d.input.outcome ?? null,
+        policySetId: null,
+        policyVersion: null,
+        determiningPolicies: [],
+        dataClasses: [],
+        confidenceBp: d.input.confidenceBp ?? null,
+        costMinor: null,
+        currency: null,
+        reason: d.input.reason ?? null,
+        detail: d.input.detail === undefined ? null : JSON.stringify(d.input.detail),
+        decidedAt: r.timestamp,
+      });
+      out.push({ topic: decisionsTopic(ns), key: r.key, value, headers });
+    }
+    return out;
+  }
+
+  /** Permanent failure: the original bytes and headers, plus why, go to `<agent>.dlq` in the same transaction. */
+  async #deadLetter(task: Task, r: ConsumedRecord, source: string, cause: unknown, attempts: number): Promise<void> {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    await this.#collector.send({
+      topic: dlqTopic(this.#cfg.namespace, this.#agent.name),
+      partition: task.partition,
+      key: r.key,
+      value: r.value,
+      headers: {
+        ...r.headers,
+        [Headers.source]: source,
+        [Headers.agent]: this.#agent.name,
+        [Headers.agentVersion]: this.#agent.version,
+        'ambit-dlq-cause': message.slice(0, 2_000),
+        'ambit-dlq-code': isAmbitError(cause) ? cause.code : 'HANDLER_FAILED',
+        'ambit-dlq-attempts': String(attempts),
+      },
+    });
+    publish('error', { event: 'dead-letter', code: isAmbitError(cause) ? cause.code : 'HANDLER_FAILED', source, attempts });
+  }
+
+  // ---- transactions ----
+
+  async #beginIfNeeded(): Promise<void> {
+    if (this.#txn.open) return;
+    await this.#producer.begin();
+    this.#collector.reset();
+    this.#txn = { open: true, records: 0, startedAt: Date.now(), tasks: new Set() };
+    for (const t of this.#tasks.values()) {
+      t.txnChangelogOffsets.clear();
+      t.txnRecords = 0;
+    }
+    publish('txn', { event: 'begin', records: 0, tasks: [] });
+  }
+
+  async #commit(): Promise<void> {
+    const started = Date.now();
+    const running = [...this.#tasks.values()].filter((t) => t.status === 'RUNNING' && t.state);
+    for (const t of running) t.state!.seal();
+    // Every running task's offsets, moved or not: the generation check must always apply.
+    const offsets: OffsetToCommit[] = [];
+    for (const t of running) {
+      for (const tp of t.inputs) {
+        const at = t.positions.get(tp.topic);
+        if (at !== undefined) offsets.push({ topic: tp.topic, partition: tp.partition, offset: at });
+      }
+    }
+    if (offsets.length > 0) await this.#producer.sendOffsets(offsets, this.#consumer);
+    const sentAt = Date.now();
+    if (this.#cfg.faultPauseBeforeCommit && !this.#faultFired && this.#txn.records > 0) {
+      this.#faultFired = true;
+      publish('fault', { event: 'paused-before-commit', records: this.#txn.records });
+      process.kill(process.pid, 'SIGSTOP');
+    }
+    await this.#producer.commit();
+    const committedAt = Date.now();
+    await this.#collector.deliveries();
+    for (const t of running) {
+      const moved = t.changelogs
+        .filter((cl) => t.txnChangelogOffsets.has(cl.topic))
+        .map((cl) => ({ topic: cl.topic, partition: cl.partition, topicId: cl.topicId, offset: t.txnChangelogOffsets.get(cl.topic)! + 1 }));
+      await t.state!.committed(moved);
+    }
+    publish('txn', { event: 'commit', records: this.#txn.records, tasks: [...this.#txn.tasks], ms: Date.now() - started });
+    publish('commit', {
+      records: this.#txn.records,
+      tasks: [...this.#txn.tasks],
+      sendOffsetsMs: sentAt - started,
+      commitMs: committedAt - sentAt,
+      applyMs: Date.now() - committedAt,
+    });
+    this.#txn = { open: false, records: 0, startedAt: 0, tasks: new Set() };
+  }
+
+  /** Abort: abort the transaction, drop every task's buffers, rewind every partition to its committed offset. */
+  async #abortTxn(why: string): Promise<void> {
+    const records = this.#txn.records;
+    if (this.#txn.open) {
+      try {
+        await this.#producer.abort();
+      } catch (e) {
+        if (isAmbitError(e) && (e.action === 'recreate' || e.action === 'rejoin')) await this.#recreateProducer(e);
+        else if (!isAmbitError(e) || e.action !== 'retry') throw e;
+      }
+    }
+    this.#txn = { open: false, records: 0, startedAt: 0, tasks: new Set() };
+    this.#pendingChangelog = [];
+    const running = [...this.#tasks.values()].filter((t) => t.status === 'RUNNING');
+    for (const t of running) {
+      t.state?.aborted();
+      t.positions.clear();
+    }
+    publish('txn', { event: 'abort', records, tasks: running.map((t) => t.partition), why });
+    // Rewind; a partition with no committed offset goes back to the reset position.
+    const tps = running.flatMap((t) => t.inputs);
+    if (tps.length > 0) {
+      const committed = await this.#consumer.committed(tps, 30_000).catch(() => new Map<string, number>());
+      for (const t of running) {
+        for (const tp of t.inputs) {
+          const c = committed.get(`${tp.topic}\u0000${tp.partition}`);
+          await this.#consumer.seek(tp, c !== undefined && c >= 0 ? c : -2).catch(() => undefined);
+          if (c !== undefined && c >= 0) t.positions.set(tp.topic, c);
+        }
+      }
+    }
+  }
+
+  async #recreateProducer(cause: unknown): Promise<void> {
+    const now = Date.now();
+    this.#fences = [...this.#fences.filter((t) => now - t < FENCE_WINDOW_MS), now];
+    if (isAmbitError(cause) && cause.code === 'KAFKA_FENCED' && this.#fences.length >= FENCE_LIMIT) {
+      throw new AmbitError(
+        'CONFIG_INVALID',
+        `transactional id ${transactionalId(this.#cfg.namespace, this.#agent.name, this.#cfg.instanceId)} was fenced ${this.#fences.length} times ` +
+          `in ${FENCE_WINDOW_MS / 1000} s: another live process uses instance id "${this.#cfg.instanceId}". Give every process its own instance id.`,
+      );
+    }
+    await this.#producer.close().catch(() => undefined);
+    this.#producer = await this.#newProducer();
+    this.#collector.producer = this.#producer;
+    this.#txn.open = false;
+  }
+
+  async #handleError(e: unknown, where: string): Promise<void> {
+    if (!isAmbitError(e)) throw e;
+    publish('error', { event: where, code: e.code, message: e.message });
+    switch (e.action) {
+      case 'retry':
+      case 'abort':
+      case 'rejoin':
+        this.#log.warn(`${where}: ${e.code}; aborting and rewinding`, { error: e.message });
+        if (e.code === 'KAFKA_FENCED') await this.#recreateProducer(e);
+        await this.#abortTxn(`${where}: ${e.code}`);
+        if (e.action === 'retry') await new Promise((r) => setTimeout(r, 500));
+        return;
+      case 'recreate':
+        this.#log.warn(`${where}: ${e.code}; recreating the producer`, { error: e.message });
+        await this.#recreateProducer(e);
+        await this.#abortTxn(`${where}: ${e.code}`);
+        return;
+      default:
+        throw e;
+    }
+  }
+}

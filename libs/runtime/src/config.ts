@@ -1,0 +1,98 @@
+/**
+ * Runtime configuration, parsed once at the edge into a frozen, fully defaulted object
+ * (STYLE principle 9). Cross-field rules say why they fail.
+ */
+import { AmbitError, silentLogger, type Logger } from '@ambit/core';
+
+export interface RuntimeConfigInput {
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  /** Topic prefix: `<namespace>.<topic>`. */
+  readonly namespace: string;
+  /** Stable per process slot across restarts, unique among live processes (transactional.id). */
+  readonly instanceId: string;
+  /** Root of the local stores: `<stateDir>/<agent>/<partition>`. */
+  readonly stateDir: string;
+  readonly commitIntervalMs?: number;
+  /** Commit early once a transaction holds this many completed records. */
+  readonly maxBatchRecords?: number;
+  /** Commit early once the tasks' state buffers hold this many bytes. */
+  readonly maxBufferedBytes?: number;
+  readonly transactionTimeoutMs?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly maxPollIntervalMs?: number;
+  /** Records fetched per poll. */
+  readonly pollRecords?: number;
+  /** Attempts of a failing handler before its record goes to the DLQ. */
+  readonly handlerAttempts?: number;
+  /** Register output and input schemas at start (production registers from a deploy step). */
+  readonly registerSchemas?: boolean;
+  /** Rebuild a store whose changelog was recreated, instead of stopping with an error. */
+  readonly stateReset?: boolean;
+  /** Test-only: SIGSTOP the process after sending offsets, before committing. */
+  readonly faultPauseBeforeCommit?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface RuntimeConfig extends Required<Omit<RuntimeConfigInput, 'logger'>> {
+  readonly logger: Logger;
+  readonly transactionalIdPrefix: string;
+}
+
+const positiveInt = (name: string, v: unknown, problems: string[]): void => {
+  if (!Number.isSafeInteger(v) || (v as number) <= 0) problems.push(`${name} must be a positive integer (got ${String(v)})`);
+};
+
+export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
+  const c = {
+    brokers: [...input.brokers],
+    registryUrl: input.registryUrl,
+    namespace: input.namespace,
+    instanceId: input.instanceId,
+    stateDir: input.stateDir,
+    commitIntervalMs: input.commitIntervalMs ?? 100,
+    maxBatchRecords: input.maxBatchRecords ?? 2_000,
+    maxBufferedBytes: input.maxBufferedBytes ?? 32 * 1024 * 1024,
+    transactionTimeoutMs: input.transactionTimeoutMs ?? 10_000,
+    sessionTimeoutMs: input.sessionTimeoutMs ?? 10_000,
+    heartbeatIntervalMs: input.heartbeatIntervalMs ?? 1_000,
+    maxPollIntervalMs: input.maxPollIntervalMs ?? 60_000,
+    pollRecords: input.pollRecords ?? 500,
+    handlerAttempts: input.handlerAttempts ?? 3,
+    registerSchemas: input.registerSchemas ?? false,
+    stateReset: input.stateReset ?? false,
+    faultPauseBeforeCommit: input.faultPauseBeforeCommit ?? false,
+    logger: input.logger ?? silentLogger,
+    transactionalIdPrefix: '',
+  };
+  const problems: string[] = [];
+  if (c.brokers.length === 0) problems.push('brokers: at least one broker address is required');
+  if (!/^https?:\/\//.test(c.registryUrl ?? '')) problems.push(`registryUrl must be an http(s) URL (got "${c.registryUrl}")`);
+  if (!/^[a-zA-Z0-9._-]+$/.test(c.namespace ?? ''))
+    problems.push(`namespace "${c.namespace}" may only hold letters, digits, ".", "_" and "-"`);
+  if (!/^[a-zA-Z0-9._-]+$/.test(c.instanceId ?? ''))
+    problems.push(`instanceId "${c.instanceId}" must be set (letters, digits, ".", "_", "-"): it names the transactional id`);
+  if (!c.stateDir) problems.push('stateDir is required');
+  for (const k of [
+    'commitIntervalMs',
+    'maxBatchRecords',
+    'maxBufferedBytes',
+    'transactionTimeoutMs',
+    'sessionTimeoutMs',
+    'heartbeatIntervalMs',
+    'maxPollIntervalMs',
+    'pollRecords',
+    'handlerAttempts',
+  ] as const) {
+    positiveInt(k, c[k], problems);
+  }
+  if (c.commitIntervalMs >= c.transactionTimeoutMs) {
+    problems.push('commitIntervalMs must be below transactionTimeoutMs, or every transaction times out before it commits');
+  }
+  if (c.heartbeatIntervalMs >= c.sessionTimeoutMs) {
+    problems.push('heartbeatIntervalMs must be below sessionTimeoutMs, or the member is evicted between heartbeats');
+  }
+  if (problems.length > 0) throw new AmbitError('CONFIG_INVALID', `invalid runtime configuration: ${problems.join('; ')}`);
+  return Object.freeze(c);
+}

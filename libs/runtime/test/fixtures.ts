@@ -1,0 +1,121 @@
+/** Test agents and topic setup for the runtime's integration tests. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineAgent, input, jsonStore } from '@ambit/agent-api';
+import { createAdmin, createConsumer, createProducer, type ConsumedRecord, type KafkaConnection } from '@ambit/kafka';
+import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
+import { testClientProfile, testPlatform, uniqueName } from '@ambit/testing';
+import { resolveRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../src/index.ts';
+
+export const eventSchema = {
+  type: 'record',
+  name: 'CountEvent',
+  namespace: 'dev.ambit.test',
+  fields: [
+    { name: 'tenant', type: 'string' },
+    { name: 'n', type: 'int' },
+    { name: 'fail', type: 'boolean', default: false },
+  ],
+};
+export interface CountEvent {
+  tenant: string;
+  n: number;
+  fail: boolean;
+}
+export interface Tally {
+  count: number;
+  sum: number;
+  seq: number[];
+}
+
+/** Folds each key's events into a tally and decides every time; `fail` events write state, then throw. */
+export const counter = defineAgent({
+  name: 'counter',
+  version: '1.0.0',
+  inputs: { events: input<CountEvent>('events', eventSchema) },
+  stores: { tallies: jsonStore<Tally>() },
+  handlers: {
+    events: async (ctx, e) => {
+      const prev = (await ctx.stores.tallies.get(ctx.key)) ?? { count: 0, sum: 0, seq: [] };
+      const next = { count: prev.count + 1, sum: prev.sum + e.n, seq: [...prev.seq, e.n].slice(-20) };
+      ctx.stores.tallies.put(ctx.key, next);
+      if (e.fail) throw new Error(`event ${e.n} asked to fail`);
+      ctx.emitDecision({ tenant: e.tenant, kind: 'count', outcome: String(next.count) });
+      if (e.n % 10 === 0) ctx.emitEffect({ tenant: e.tenant, effectType: 'notify', target: ctx.key, payload: { n: e.n } });
+    },
+  },
+});
+
+export interface Namespace {
+  ns: string;
+  conn: KafkaConnection;
+  config(over?: Partial<RuntimeConfigInput>): RuntimeConfig;
+  produce(events: Array<{ key: string; value: CountEvent }>): Promise<void>;
+}
+
+/** A fresh namespace with the agent's input and output topics. */
+export async function freshNamespace(partitions = 3): Promise<Namespace> {
+  const ns = uniqueName('rt');
+  const { brokers, registryUrl } = testPlatform();
+  const conn = { brokers };
+  const admin = await createAdmin(conn);
+  try {
+    await admin.createTopics(
+      ['events', 'decisions', 'effects.requested'].map((t) => ({ name: `${ns}.${t}`, partitions, replicationFactor: 1, configs: {} })),
+    );
+  } finally {
+    await admin.close();
+  }
+  const registry = createSchemaRegistryClient({ url: registryUrl });
+  const serde = avroSerde<CountEvent>({ registry, subject: valueSubject(`${ns}.events`), schema: eventSchema, autoRegister: true });
+  const stateDir = mkdtempSync(join(tmpdir(), 'ambit-rt-'));
+  return {
+    ns,
+    conn,
+    config: (over = {}) =>
+      resolveRuntimeConfig({
+        brokers,
+        registryUrl,
+        namespace: ns,
+        instanceId: 'i0',
+        stateDir,
+        registerSchemas: true,
+        sessionTimeoutMs: testClientProfile.sessionTimeoutMs,
+        heartbeatIntervalMs: testClientProfile.heartbeatIntervalMs,
+        transactionTimeoutMs: testClientProfile.transactionTimeoutMs,
+        ...over,
+      }),
+    async produce(events) {
+      const p = await createProducer(conn);
+      try {
+        const records = [];
+        for (const e of events) records.push({ topic: `${ns}.events`, key: e.key, value: await serde.serialize(e.value) });
+        await p.send(records);
+      } finally {
+        await p.close();
+      }
+    },
+  };
+}
+
+/** Every committed record of a topic (read_committed, up to the end offsets taken at the start). */
+export async function readCommitted(conn: KafkaConnection, topic: string, partitions: number): Promise<ConsumedRecord[]> {
+  const admin = await createAdmin(conn);
+  const ends = await admin.endOffsets(topic, 'read_committed').finally(() => admin.close());
+  const c = await createConsumer(conn, { isolation: 'read_committed' });
+  const out: ConsumedRecord[] = [];
+  try {
+    c.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: -2 })));
+    const done = (): boolean =>
+      ends.every((e) => {
+        const pos = c.position([{ topic, partition: e.partition }]).get(`${topic}\u0000${e.partition}`);
+        return e.high === 0 || (pos !== undefined && pos >= e.high);
+      });
+    const deadline = Date.now() + 30_000;
+    while (!done() && Date.now() < deadline) out.push(...(await c.consume(1000, 100)));
+  } finally {
+    await c.close();
+  }
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}

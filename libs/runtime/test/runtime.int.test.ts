@@ -1,0 +1,67 @@
+/**
+ * The runtime against the real broker and registry, in-process: exactly-once outputs and
+ * state for a simple agent, and a failing handler that leaves no trace.
+ */
+import { describe, expect, it } from 'vitest';
+import { startAgent } from '../src/index.ts';
+import { counter, freshNamespace, readCommitted } from './fixtures.ts';
+
+async function until(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('agent runtime', () => {
+  it('processes every record once: one decision per input, state = fold of inputs in the changelog', async () => {
+    const n = await freshNamespace(3);
+    const keys = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+    const events = Array.from({ length: 300 }, (_, i) => ({ key: keys[i % keys.length]!, value: { tenant: 't1', n: i, fail: false } }));
+    await n.produce(events);
+    const running = await startAgent(counter, n.config());
+    try {
+      await until(async () => (await readCommitted(n.conn, `${n.ns}.decisions`, 3)).length >= 300);
+    } finally {
+      await running.stop();
+    }
+    const decisions = await readCommitted(n.conn, `${n.ns}.decisions`, 3);
+    const sources = decisions.map((d) => d.headers['ambit-source']?.toString());
+    expect(decisions).toHaveLength(300);
+    expect(new Set(sources).size).toBe(300);
+    const effects = await readCommitted(n.conn, `${n.ns}.effects.requested`, 3);
+    expect(effects).toHaveLength(30);
+    const changelog = await readCommitted(n.conn, `${n.ns}.counter.tallies.changelog`, 3);
+    const latest = new Map<string, { count: number; sum: number }>();
+    for (const r of changelog) latest.set(r.key!, JSON.parse(r.value!.toString()));
+    for (const k of keys) {
+      const mine = events.filter((e) => e.key === k).map((e) => e.value.n);
+      expect(latest.get(k)).toMatchObject({ count: mine.length, sum: mine.reduce((a, b) => a + b, 0) });
+    }
+  });
+
+  it('a handler that writes state and then throws leaves no trace in state or outputs; the record goes to the DLQ', async () => {
+    const n = await freshNamespace(1);
+    await n.produce([
+      { key: 'k', value: { tenant: 't', n: 1, fail: false } },
+      { key: 'k', value: { tenant: 't', n: 2, fail: true } },
+      { key: 'k', value: { tenant: 't', n: 3, fail: false } },
+    ]);
+    const running = await startAgent(counter, n.config({ handlerAttempts: 2 }));
+    try {
+      await until(async () => (await readCommitted(n.conn, `${n.ns}.decisions`, 1)).length >= 2);
+    } finally {
+      await running.stop();
+    }
+    const decisions = await readCommitted(n.conn, `${n.ns}.decisions`, 1);
+    expect(decisions.map((d) => d.headers['ambit-source']?.toString())).toEqual(['events/0/0', 'events/0/2']);
+    const changelog = await readCommitted(n.conn, `${n.ns}.counter.tallies.changelog`, 1);
+    // Two writes (events 1 and 3), none from the failed attempts; the tally skips event 2.
+    expect(changelog.map((r) => JSON.parse(r.value!.toString()).seq)).toEqual([[1], [1, 3]]);
+    const dlq = await readCommitted(n.conn, `${n.ns}.counter.dlq`, 1);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers['ambit-dlq-attempts']?.toString()).toBe('2');
+    expect(dlq[0]!.headers['ambit-dlq-cause']?.toString()).toContain('event 2 asked to fail');
+  });
+});
