@@ -99,6 +99,8 @@ class AgentRunner {
   #txn = { open: false, records: 0, startedAt: 0, tasks: new Set<number>() };
   #fences: number[] = [];
   #stopping = false;
+  /** A test hook simulated a crash: close without committing, aborting or applying anything. */
+  #crashed = false;
   #faultFired = false;
   #resolveStopped!: () => void;
   #rejectStopped!: (e: unknown) => void;
@@ -261,6 +263,14 @@ class AgentRunner {
   }
 
   async #onRevoke(tps: TopicPartition[], lost: boolean): Promise<void> {
+    if (this.#crashed) {
+      // Simulated crash: nothing more may reach Kafka or the stores.
+      for (const p of new Set(tps.map((tp) => tp.partition))) {
+        const task = this.#tasks.get(p);
+        if (task) await this.#closeTask(task);
+      }
+      return;
+    }
     if (lost) {
       // Our generation is gone: nothing we staged may be committed.
       await this.#abortTxn('assignment lost');
@@ -310,10 +320,11 @@ class AgentRunner {
           }
           if (this.#txn.open && this.#commitDue()) await this.#commit();
         } catch (e) {
+          if (this.#crashed) throw e;
           await this.#handleError(e, 'poll loop');
         }
       }
-      if (this.#txn.open) {
+      if (this.#txn.open && !this.#crashed) {
         try {
           await this.#commit();
         } catch (e) {
@@ -604,6 +615,14 @@ class AgentRunner {
     }
     await this.#producer.commit();
     const committedAt = Date.now();
+    if (this.#cfg.testHooks.afterCommit) {
+      try {
+        await this.#cfg.testHooks.afterCommit();
+      } catch (e) {
+        this.#crashed = true;
+        throw new AmbitError('CONFIG_INVALID', `test hook crashed the runner after a commit: ${String(e)}`, { cause: e });
+      }
+    }
     await this.#collector.deliveries();
     for (const t of running) {
       const moved = t.changelogs

@@ -32,10 +32,18 @@ export interface RuntimeConfigInput {
   readonly stateReset?: boolean;
   /** Test-only: SIGSTOP the process after sending offsets, before committing. */
   readonly faultPauseBeforeCommit?: boolean;
+  /** Test-only hooks; a hook that throws stops the runner as a crash would (nothing after it runs). */
+  readonly testHooks?: TestHooks;
   readonly logger?: Logger;
 }
 
-export interface RuntimeConfig extends Required<Omit<RuntimeConfigInput, 'logger'>> {
+export interface TestHooks {
+  /** After the Kafka commit, before the local apply of state and checkpoint. */
+  readonly afterCommit?: () => void | Promise<void>;
+}
+
+export interface RuntimeConfig extends Required<Omit<RuntimeConfigInput, 'logger' | 'testHooks'>> {
+  readonly testHooks: TestHooks;
   readonly logger: Logger;
   readonly transactionalIdPrefix: string;
 }
@@ -63,6 +71,7 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     registerSchemas: input.registerSchemas ?? false,
     stateReset: input.stateReset ?? false,
     faultPauseBeforeCommit: input.faultPauseBeforeCommit ?? false,
+    testHooks: input.testHooks ?? {},
     logger: input.logger ?? silentLogger,
     transactionalIdPrefix: '',
   };
