@@ -8,14 +8,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{libs,services,connectors,schemas,infra}/*/src/**/*.test.ts', '{schemas,infra}/src/**/*.test.ts'],
+          include: ['{libs,services,connectors,examples,schemas,infra}/*/src/**/*.test.ts', '{schemas,infra}/src/**/*.test.ts'],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['{libs,services,connectors}/*/test/**/*.test.ts', '{schemas,infra}/test/**/*.test.ts'],
+          include: ['{libs,services,connectors,examples}/*/test/**/*.test.ts', '{schemas,infra}/test/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['libs/testing/src/global-setup.ts'],
           testTimeout: 60_000,

@@ -15,7 +15,9 @@ import { startPlatform } from '@ambit/infra';
 import { createAdmin, createConsumer, createProducer, parseBrokers } from '@ambit/kafka';
 import { DIAGNOSTIC_CHANNELS, resolveRuntimeConfig, startAgent } from '@ambit/runtime';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '1000000' }, 'value-bytes': { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: { keys: { type: 'string', default: '1000000' }, 'value-bytes': { type: 'string', default: '100' } },
+});
 const keys = Number(values.keys);
 const valueBytes = Number(values['value-bytes']);
 
@@ -84,7 +86,9 @@ const running = await startAgent(
 );
 while (!done) await new Promise((r) => setTimeout(r, 100));
 await running.stop();
-await admin.deleteTopics([`${ns}.noop`, `${ns}.decisions`, `${ns}.effects.requested`, changelog, `${ns}.restorebench.dlq`]).catch(() => undefined);
+await admin
+  .deleteTopics([`${ns}.noop`, `${ns}.decisions`, `${ns}.effects.requested`, changelog, `${ns}.restorebench.dlq`])
+  .catch(() => undefined);
 await admin.close();
 rmSync(stateDir, { recursive: true, force: true });
 await stopPlatform?.();

@@ -24,7 +24,7 @@ describe('loadTopics (schemas/topics.yaml)', () => {
     const names = loadTopics(opts).map((t) => t.name);
     for (const t of [...PLATFORM, 'content.submitted']) expect(names).toContain(`ns.${t}`);
     expect(names).toEqual(
-      expect.arrayContaining(['ns.moderator.moderation.changelog', 'ns.moderator.journal', 'ns.moderator.inbox', 'ns.moderator.dlq']),
+      expect.arrayContaining(['ns.moderator.trends.changelog', 'ns.moderator.journal', 'ns.moderator.inbox', 'ns.moderator.dlq']),
     );
   });
 

@@ -214,7 +214,18 @@ class AgentRunner {
     await this.#admin.createTopics(
       internal.map((t) => ({ name: t.name, partitions: this.#partitions, replicationFactor: 1, configs: t.configs })),
     );
-    for (const d of await this.#admin.describeTopics(internal.map((t) => t.name))) {
+    // A topic another process just created may not be in metadata yet: wait for it briefly.
+    const describeInternal = async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#admin.describeTopics(internal.map((t) => t.name));
+        } catch (e) {
+          if (!isAmbitError(e, 'KAFKA_TOPIC_NOT_FOUND') || attempt >= 40) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    for (const d of await describeInternal()) {
       if (d.partitions !== this.#partitions) {
         throw new AmbitError(
           'CONFIG_INVALID',

@@ -1,3 +1,38 @@
 export { testPlatform, uniqueName } from './platform.ts';
 export type { TestPlatform } from './platform.ts';
 export { testClientProfile } from './profile.ts';
+export {
+  CHANNELS,
+  HOST_MAIN,
+  HostSlot,
+  KillSchedule,
+  REPO_ROOT,
+  killAllHosts,
+  liveHosts,
+  mulberry32,
+  openTxnRecords,
+  parseDiagnosticLine,
+  pickVictim,
+  spawnHost,
+} from './processes.ts';
+export type {
+  DiagnosticEvent,
+  HostExit,
+  HostProcess,
+  HostSpec,
+  KillLogEntry,
+  KillScheduleOptions,
+  KillTarget,
+  KillableProcess,
+  TxnEvent,
+} from './processes.ts';
+export { SOURCE_HEADER, checkExactlyOnce, latestByKey, produceSteadily, readTopicFully, sourceOf } from './verify.ts';
+export type {
+  ExactlyOnceReport,
+  Keyed,
+  ProduceSteadilyOptions,
+  ProduceSteadilyResult,
+  ProducedRecord,
+  ReadTopicOptions,
+  WithHeaders,
+} from './verify.ts';

@@ -1,0 +1,126 @@
+/**
+ * One end-to-end run of the moderation agent on hosts that a scenario starts, stops,
+ * pauses or kills while input arrives at a steady rate, followed by the exactly-once
+ * checks every process-killing suite shares:
+ *   - read_committed: exactly one decision per input and one removal request per
+ *     confident remove verdict (by `ambit-source`);
+ *   - every user's trend equals the fold of their inputs in offset order, in the changelog
+ *     and in the stores on disk, after a graceful stop and again after a full restart.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import {
+  checkExactlyOnce,
+  latestByKey,
+  mulberry32,
+  produceSteadily,
+  readTopicFully,
+  testClientProfile,
+  testPlatform,
+  uniqueName,
+  type HostSlot,
+} from '@ambit/testing';
+import { AGENT_NAME, TRENDS_STORE, type TrendState } from '../src/agent.ts';
+import {
+  contentSerde,
+  expectations,
+  hostSlots,
+  makeSubmission,
+  readStoresFromDisk,
+  setUpNamespace,
+  stateDiff,
+  stopAllGracefully,
+  userKeys,
+  waitForInputsCommitted,
+  waitForTasksRunning,
+} from './support.ts';
+
+export const PARTITIONS = 6;
+
+export interface ScenarioControl {
+  readonly slots: readonly HostSlot[];
+  /** Slots whose process should be running at the end (the scenario keeps it up to date). */
+  readonly active: Set<HostSlot>;
+  sleep(ms: number): Promise<void>;
+  readonly rand: () => number;
+}
+
+export interface ScenarioOptions {
+  readonly name: string;
+  readonly seed: number;
+  readonly slots: number;
+  /** Slots started before the input begins. */
+  readonly startWith: number;
+  readonly ratePerSec: number;
+  readonly durationMs: number;
+  readonly users: number;
+  /** Extra environment per slot index. */
+  readonly envFor?: (index: number) => Record<string, string>;
+  /** What happens to the hosts while input arrives. */
+  readonly during: (c: ScenarioControl) => Promise<void>;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly HostSlot[]; produced: number }> {
+  const platform = testPlatform();
+  const ns = uniqueName(o.name);
+  await setUpNamespace(platform, ns);
+  const stateRoot = mkdtempSync(join(tmpdir(), `ambit-${o.name}-`));
+  const base = {
+    AMBIT_SESSION_TIMEOUT_MS: String(testClientProfile.sessionTimeoutMs),
+    AMBIT_TRANSACTION_TIMEOUT_MS: String(testClientProfile.transactionTimeoutMs),
+    AMBIT_COMMIT_INTERVAL_MS: '100',
+  };
+  const slots = hostSlots(o.slots, { prefix: o.name, platform, namespace: ns, stateRoot, env: base });
+  if (o.envFor) {
+    slots.forEach((s, i) => Object.assign(s.spec.env as Record<string, string>, o.envFor!(i)));
+  }
+  const active = new Set(slots.slice(0, o.startWith));
+  for (const s of active) s.start();
+  const live = () => [...active].map((s) => s.process);
+  await waitForTasksRunning(live, PARTITIONS, 90_000, { everyHostBusy: true });
+
+  const serde = contentSerde(platform, ns);
+  const keys = userKeys(o.users);
+  const rand = mulberry32(o.seed);
+  const pick = mulberry32(o.seed ^ 0x5eed);
+  const submissions: Array<ReturnType<typeof makeSubmission>> = [];
+  const [result] = await Promise.all([
+    produceSteadily({
+      brokers: platform.brokers,
+      topic: `${ns}.content.submitted`,
+      ratePerSec: o.ratePerSec,
+      durationMs: o.durationMs,
+      keys,
+      keyFor: () => keys[Math.floor(pick() * keys.length)]!,
+      makeValue: (i, key) => serde.serialize((submissions[i] = makeSubmission(i, key))),
+    }),
+    o.during({ slots, active, sleep, rand }),
+  ]);
+
+  await waitForTasksRunning(live, PARTITIONS, 120_000);
+  await waitForInputsCommitted(platform, ns, 120_000);
+  const want = expectations(result.records.map((r) => ({ ...r, submission: submissions[r.i]! })));
+
+  const decisions = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.decisions` });
+  expect(checkExactlyOnce(decisions, want.sources)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  const effects = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.effects.requested` });
+  expect(checkExactlyOnce(effects, want.removalSources)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+
+  const changelog = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.${AGENT_NAME}.${TRENDS_STORE}.changelog` });
+  const fromChangelog = new Map([...latestByKey(changelog)].map(([k, v]) => [k, JSON.parse(v.toString('utf8')) as TrendState]));
+  expect(stateDiff(fromChangelog, want.states)).toEqual([]);
+
+  const stateDirs = slots.map((s) => s.spec.env!.AMBIT_STATE_DIR!);
+  const finals = [...active];
+  await stopAllGracefully(finals);
+  expect(stateDiff(await readStoresFromDisk(stateDirs, PARTITIONS), want.states)).toEqual([]);
+  for (const s of finals) s.start();
+  await waitForTasksRunning(live, PARTITIONS, 90_000);
+  await stopAllGracefully(finals);
+  expect(stateDiff(await readStoresFromDisk(stateDirs, PARTITIONS), want.states)).toEqual([]);
+  return { slots, produced: result.records.length };
+}
