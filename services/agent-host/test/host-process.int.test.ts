@@ -1,6 +1,11 @@
 /** The host as a process: exit codes and the error line, through the e2e harness. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createAdmin, createProducer } from '@ambit/kafka';
 import { killAllHosts, spawnHost, testPlatform, uniqueName } from '@ambit/testing';
+import { contentSerde, makeSubmission, setUpNamespace } from '../../../examples/moderation/test/support.ts';
 
 const { brokers, registryUrl } = testPlatform();
 const env = { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, AMBIT_NAMESPACE: uniqueName('host') };
@@ -26,5 +31,80 @@ describe('agent-host process', () => {
     const host = spawnHost({ name: 'no-topics', env, args: ['--module', 'examples/moderation/src/agent.ts'] });
     expect((await host.waitExit(30_000)).code).toBe(1);
     expect(host.stderrTail()).toMatch(/^error \[[A-Z_]+\]: /m);
+  });
+});
+
+describe('agent-host start-up failures and instance ids', () => {
+  it('exits non-zero within 30 s when no broker is reachable', async () => {
+    const started = Date.now();
+    const host = spawnHost({
+      name: 'no-broker',
+      env: { ...env, KAFKA_BROKERS: '127.0.0.1:1', AMBIT_INSTANCE_ID: 'nb' },
+      args: ['--module', 'examples/moderation/src/agent.ts'],
+    });
+    const exit = await host.waitExit(30_000);
+    expect(exit.code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(host.stderrTail()).toMatch(/^error \[KAFKA_BROKER_UNAVAILABLE\]: .*127\.0\.0\.1:1/m);
+  });
+
+  it('exits non-zero within 30 s on a co-partitioning mismatch, naming the topics', async () => {
+    const ns = uniqueName('copart');
+    const admin = await createAdmin({ brokers });
+    try {
+      await admin.createTopics([
+        { name: `${ns}.content.submitted`, partitions: 6, replicationFactor: 1, configs: {} },
+        { name: `${ns}.decisions`, partitions: 6, replicationFactor: 1, configs: {} },
+        { name: `${ns}.effects.requested`, partitions: 6, replicationFactor: 1, configs: {} },
+        { name: `${ns}.moderator.trends.changelog`, partitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+      ]);
+    } finally {
+      await admin.close();
+    }
+    const started = Date.now();
+    const host = spawnHost({
+      name: 'copart',
+      env: { ...env, AMBIT_NAMESPACE: ns, AMBIT_INSTANCE_ID: 'cp' },
+      args: ['--module', 'examples/moderation/src/agent.ts'],
+    });
+    const exit = await host.waitExit(30_000);
+    expect(exit.code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(host.stderrTail()).toContain(`co-partitioning mismatch: ${ns}.moderator.trends.changelog has 3 partitions`);
+  });
+
+  it('two live processes with one instance id: the fencing loop is detected and named', { timeout: 120_000 }, async () => {
+    const ns = uniqueName('dup');
+    await setUpNamespace(testPlatform(), ns);
+    const hostEnv = { ...env, AMBIT_NAMESPACE: ns, AMBIT_INSTANCE_ID: 'same', AMBIT_TRANSACTION_TIMEOUT_MS: '10000' };
+    const a = spawnHost({
+      name: 'dup-a',
+      env: { ...hostEnv, AMBIT_STATE_DIR: mkdtempSync(join(tmpdir(), 'ambit-dup-a-')) },
+      args: ['--module', 'examples/moderation/src/agent.ts'],
+    });
+    await a.waitFor((e) => e.ch === 'ambit:runtime:task' && e.state === 'RUNNING', 60_000);
+    const b = spawnHost({
+      name: 'dup-b',
+      env: { ...hostEnv, AMBIT_STATE_DIR: mkdtempSync(join(tmpdir(), 'ambit-dup-b-')) },
+      args: ['--module', 'examples/moderation/src/agent.ts'],
+    });
+    const serde = contentSerde(testPlatform(), ns);
+    const producer = await createProducer({ brokers });
+    let i = 0;
+    const feeding = setInterval(() => {
+      const key = `t0:u${i % 50}`;
+      void serde
+        .serialize(makeSubmission(i++, key))
+        .then((value) => producer.send([{ topic: `${ns}.content.submitted`, key, value }]))
+        .catch(() => undefined);
+    }, 20);
+    try {
+      const first = await Promise.race([a.stopped.then(() => a), b.stopped.then(() => b)]);
+      expect(first.exited?.code).not.toBe(0);
+      expect(first.stderrTail()).toMatch(/error \[CONFIG_INVALID\]: .*another live process uses instance id "same"/);
+    } finally {
+      clearInterval(feeding);
+      await producer.close();
+    }
   });
 });
