@@ -25,6 +25,14 @@ function fakeContext(key: string, trends: Map<string, TrendState>) {
     stores: { trends: store },
     emitEffect: (e) => (effects.push(e), `${e.tenant}:effect-${effects.length}`),
     emitDecision: (d) => (decisions.push(d), `${d.tenant}:decision-${decisions.length}`),
+    timers: {
+      set: () => {
+        throw new Error('the moderation agent sets no timers');
+      },
+      cancel: () => {
+        throw new Error('the moderation agent sets no timers');
+      },
+    },
     log: { debug() {}, info() {}, warn() {}, error() {} },
   };
   return { ctx, decisions, effects };

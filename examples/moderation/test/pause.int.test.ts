@@ -27,11 +27,19 @@ async function expectRejoined(host: HostProcess, resumedAt: number): Promise<voi
   host.events.on('diagnostic', (e: DiagnosticEvent) => events.push(e));
   const deadline = Date.now() + 60_000;
   while (!events.some(lostGeneration) && Date.now() < deadline) await sleep(200);
-  expect(events.some(lostGeneration)).toBe(true);
+  const story = (): string =>
+    `${host.name} after resume:\n${events
+      .filter((e) => e.event !== 'progress')
+      .map((e) => JSON.stringify(e))
+      .join('\n')}\n${host.stderrTail(30)}`;
+  expect(events.some(lostGeneration), story()).toBe(true);
   const lostAt = events.find(lostGeneration)!.t;
   while (!events.some((e) => e.t >= lostAt && e.ch === 'ambit:runtime:task' && e.state === 'RUNNING') && Date.now() < deadline)
     await sleep(200);
-  expect(events.some((e) => e.t >= lostAt && e.ch === 'ambit:runtime:task' && e.state === 'RUNNING')).toBe(true);
+  expect(
+    events.some((e) => e.t >= lostAt && e.ch === 'ambit:runtime:task' && e.state === 'RUNNING'),
+    story(),
+  ).toBe(true);
 }
 
 describe('moderation agent under SIGSTOP', () => {

@@ -2,7 +2,7 @@
  * `defineAgent`: the declaration an agent module exports. The runtime reads the inputs
  * (topics and value schemas), the stores and the handlers from it.
  */
-import type { AgentContext } from './context.ts';
+import type { AgentContext, TimerInfo } from './context.ts';
 
 /** Encodes a store's values; JSON by default. */
 export interface Codec<V> {
@@ -39,6 +39,8 @@ export interface AgentDefinition<
   readonly inputs: Inputs;
   readonly stores: { readonly [K in keyof Stores]: StoreSpec<Stores[K]> };
   readonly handlers: { readonly [K in keyof Inputs]: Handler<Stores, InputValue<Inputs[K]>> };
+  /** Runs when one of the key's timers fires (the key's slot, like a record of that key). */
+  readonly onTimer?: (ctx: AgentContext<Stores>, timer: TimerInfo) => void | Promise<void>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;

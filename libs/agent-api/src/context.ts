@@ -70,6 +70,24 @@ export interface AgentLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** A durable per-key timer as the agent sees it when it fires. */
+export interface TimerInfo {
+  /** The agent's name for it, unique per key: setting the same name again replaces it. */
+  readonly name: string;
+  /** When it was due (ms since epoch); it never fires earlier. */
+  readonly dueAt: number;
+  /** What the agent attached when setting it (JSON). */
+  readonly payload: unknown;
+}
+
+/** Durable per-key timers: committed with the record that sets them, fired once, in the key's order. */
+export interface Timers {
+  /** Sets (or replaces) the timer `name` of the current key. */
+  set(name: string, dueAt: number, payload?: unknown): void;
+  /** Cancels the timer `name` of the current key; a no-op when none is set. */
+  cancel(name: string): void;
+}
+
 export interface AgentContext<Stores extends Record<string, unknown> = Record<string, unknown>> {
   /** The key of the record (the entity the agent is working on). */
   readonly key: string;
@@ -81,5 +99,6 @@ export interface AgentContext<Stores extends Record<string, unknown> = Record<st
   emitEffect(effect: EffectInput): string;
   /** Emits a decision; returns its deterministic id. */
   emitDecision(decision: DecisionInput): string;
+  readonly timers: Timers;
   readonly log: AgentLogger;
 }

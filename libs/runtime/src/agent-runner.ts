@@ -29,7 +29,7 @@ import {
 } from '@ambit/kafka';
 import { loadSchema } from '@ambit/schemas';
 import { avroSerde, createSchemaRegistryClient, valueSubject, type Serde } from '@ambit/serde';
-import { openTaskState } from '@ambit/state';
+import { openTaskState, type RecordScope } from '@ambit/state';
 import type { RuntimeConfig } from './config.ts';
 import { RecordCollector } from './collector.ts';
 import { createContext, type RecordOutputs } from './context-impl.ts';
@@ -47,6 +47,7 @@ import {
 } from './names.ts';
 import { Restorer } from './restorer.ts';
 import { Task } from './task.ts';
+import { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource, type DueTimer } from './timers.ts';
 
 const CHANGELOG_CONFIGS = {
   'cleanup.policy': 'compact',
@@ -58,6 +59,9 @@ const DELETE_RETENTION_MS = 86_400_000;
 /** Fenced this many times within FENCE_WINDOW_MS: another live process uses our instance id. */
 const FENCE_LIMIT = 3;
 const FENCE_WINDOW_MS = 60_000;
+/** How often each task's timer index is scanned, and how many timers one scan fires at most. */
+const TIMER_SCAN_INTERVAL_MS = 50;
+const TIMER_BATCH = 200;
 
 interface Input {
   readonly alias: string;
@@ -93,12 +97,33 @@ class AgentRunner {
   #inputs: Input[] = [];
   #partitions = 0;
   #changelogIds = new Map<string, string>();
+  /** User stores plus the internal timer store when the agent has an onTimer handler. */
+  #storeNames: string[] = [];
   #decisionSerde!: Serde<unknown>;
   #effectSerde!: Serde<unknown>;
   readonly #tasks = new Map<number, Task>();
   #txn = { open: false, records: 0, startedAt: 0, tasks: new Set<number>() };
   #fences: number[] = [];
   #stopping = false;
+  /**
+   * Serializes the poll loop's work (processing, timers, commits) with the rebalance hooks:
+   * librdkafka may dispatch a rebalance while a batch is being processed, and a task must
+   * never be closed under a running record.
+   */
+  #lock: Promise<void> = Promise.resolve();
+  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.#lock;
+    let release!: () => void;
+    this.#lock = new Promise<void>((r) => (release = r));
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+  /** Inside the revoke hook: aborts skip the rewind. */
+  #revoking = false;
   /** A test hook simulated a crash: close without committing, aborting or applying anything. */
   #crashed = false;
   #faultFired = false;
@@ -121,6 +146,7 @@ class AgentRunner {
 
   async start(): Promise<void> {
     const cfg = this.#cfg;
+    this.#storeNames = [...Object.keys(this.#agent.stores), ...(this.#agent.onTimer ? [TIMER_STORE] : [])];
     this.#admin = await createAdmin(this.#conn);
     await this.#admin.describeCluster();
     await this.#checkTopics();
@@ -158,8 +184,8 @@ class AgentRunner {
       sessionTimeoutMs: cfg.sessionTimeoutMs,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs,
       maxPollIntervalMs: cfg.maxPollIntervalMs,
-      onAssign: (tps) => this.#onAssign(tps),
-      onRevoke: (tps, lost) => this.#onRevoke(tps, lost),
+      onAssign: (tps) => this.#exclusive(async () => this.#onAssign(tps)),
+      onRevoke: (tps, lost) => this.#exclusive(() => this.#onRevoke(tps, lost)),
     });
     this.#restorer = new Restorer({
       admin: this.#admin,
@@ -205,7 +231,7 @@ class AgentRunner {
     }
     this.#partitions = described[0]!.partitions;
     const internal = [
-      ...Object.keys(this.#agent.stores).map((s) => ({
+      ...this.#storeNames.map((s) => ({
         name: changelogTopic(cfg.namespace, this.#agent.name, s),
         configs: CHANGELOG_CONFIGS,
       })),
@@ -258,7 +284,7 @@ class AgentRunner {
     }
     for (const [p, topics] of byPartition) {
       const inputs = this.#inputs.map((i) => ({ topic: i.topic, partition: p }));
-      const changelogs = Object.keys(this.#agent.stores).map((store) => {
+      const changelogs = this.#storeNames.map((store) => {
         const topic = changelogTopic(this.#cfg.namespace, this.#agent.name, store);
         return { store, topic, partition: p, topicId: this.#changelogIds.get(topic) ?? '' };
       });
@@ -282,16 +308,24 @@ class AgentRunner {
       }
       return;
     }
-    if (lost) {
-      // Our generation is gone: nothing we staged may be committed.
-      await this.#abortTxn('assignment lost');
-    } else if (this.#txn.open) {
-      // Revocation commits before the partitions are released.
-      try {
-        await this.#commit();
-      } catch (e) {
-        await this.#handleError(e, 'commit on revoke');
+    // The partitions are going away: an abort here drops buffers but does not rewind (no
+    // offset fetches or seeks inside the rebalance callback; the next owner starts from the
+    // committed offsets anyway).
+    this.#revoking = true;
+    try {
+      if (lost) {
+        // Our generation is gone: nothing we staged may be committed.
+        await this.#abortTxn('assignment lost');
+      } else if (this.#txn.open) {
+        // Revocation commits before the partitions are released.
+        try {
+          await this.#commit();
+        } catch (e) {
+          await this.#handleError(e, 'commit on revoke');
+        }
       }
+    } finally {
+      this.#revoking = false;
     }
     const partitions = new Set(tps.map((tp) => tp.partition));
     for (const p of partitions) {
@@ -316,31 +350,44 @@ class AgentRunner {
     let fatal: unknown;
     try {
       while (!this.#stopping) {
-        this.#superviseTasks();
-        await this.#resumeRestored();
+        await this.#exclusive(async () => {
+          this.#superviseTasks();
+          await this.#resumeRestored();
+        });
         let records: ConsumedRecord[] = [];
         try {
           records = await this.#consumer.consume(this.#cfg.pollRecords, 50);
-          this.#pauseNotRunning();
-          for (const r of records) {
-            if (this.#stopping) break;
-            const task = this.#tasks.get(r.partition);
-            // Records of tasks that are not running yet are dropped; the task seeks back before it runs.
-            if (!task || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
-            await this.#process(task, r);
-          }
-          if (this.#txn.open && this.#commitDue()) await this.#commit();
         } catch (e) {
           if (this.#crashed) throw e;
-          await this.#handleError(e, 'poll loop');
+          await this.#exclusive(() => this.#handleError(e, 'poll'));
+          continue;
         }
+        await this.#exclusive(async () => {
+          try {
+            this.#pauseNotRunning();
+            for (const r of records) {
+              if (this.#stopping) break;
+              const task = this.#tasks.get(r.partition);
+              // Records of tasks that are not running yet are dropped; the task seeks back before it runs.
+              if (!task || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
+              await this.#process(task, r);
+            }
+            if (this.#agent.onTimer && !this.#stopping) await this.#fireTimers();
+            if (this.#txn.open && this.#commitDue()) await this.#commit();
+          } catch (e) {
+            if (this.#crashed) throw e;
+            await this.#handleError(e, 'poll loop');
+          }
+        });
       }
       if (this.#txn.open && !this.#crashed) {
-        try {
-          await this.#commit();
-        } catch (e) {
-          await this.#handleError(e, 'final commit');
-        }
+        await this.#exclusive(async () => {
+          try {
+            await this.#commit();
+          } catch (e) {
+            await this.#handleError(e, 'final commit');
+          }
+        });
       }
     } catch (e) {
       fatal = e;
@@ -372,7 +419,7 @@ class AgentRunner {
     publish('task', { task: next.partition, state: 'RESTORING' });
     next.restoring = (async () => {
       const dir = join(this.#cfg.stateDir, this.#agent.name, String(next.partition));
-      next.state = await openTaskState(dir, Object.keys(this.#agent.stores), {
+      next.state = await openTaskState(dir, this.#storeNames, {
         changelog: { append: (store, key, value) => this.#pendingChangelog.push({ task: next, store, key, value }) },
       });
       next.resumeAt = await this.#restorer.restore(next);
@@ -463,6 +510,21 @@ class AgentRunner {
       timestamp: r.timestamp,
       headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString('utf8')])),
     };
+    const failure = await this.#runInScope(task, { key: r.key ?? '', source, metadata, now: r.timestamp }, (ctx) => handler(ctx, value));
+    if (failure !== undefined) await this.#deadLetter(task, r, source, failure.error, failure.attempts);
+    this.#advance(task, r);
+  }
+
+  /**
+   * Runs `body` in a fresh record scope per attempt; on success the scope's writes, its
+   * changelog records and its outputs join the open transaction together. Returns the last
+   * error after `handlerAttempts` failures (nothing of any attempt is left behind).
+   */
+  async #runInScope(
+    task: Task,
+    at: { key: string; source: string; metadata: RecordMetadata; now: number },
+    body: (ctx: ReturnType<typeof createContext>, scope: RecordScope) => unknown,
+  ): Promise<{ error: unknown; attempts: number } | undefined> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.#cfg.handlerAttempts; attempt++) {
       const scope = task.state!.beginRecord();
@@ -470,34 +532,77 @@ class AgentRunner {
       try {
         const ctx = createContext({
           agent: this.#agent.name,
-          key: r.key ?? '',
-          record: metadata,
-          source,
-          now: r.timestamp,
+          key: at.key,
+          record: at.metadata,
+          source: at.source,
+          now: at.now,
           scope,
           stores: this.#agent.stores,
           logger: this.#log,
           outputs,
+          timersEnabled: this.#agent.onTimer !== undefined,
         });
-        await handler(ctx, value);
-        const encoded = await this.#encodeOutputs(task, r, source, outputs);
+        await body(ctx, scope);
+        await settleTimers(ctx.timers);
+        const encoded = await this.#encodeOutputs(task, at.key, at.now, at.source, outputs);
         scope.commit();
         await this.#flushChangelog();
         for (const rec of encoded) await this.#collector.send(rec);
-        this.#advance(task, r);
-        return;
+        return undefined;
       } catch (e) {
         scope.discard();
         this.#pendingChangelog = [];
         lastError = e;
         if (isAmbitError(e) && (e.action === 'retry' || e.action === 'abort' || e.action === 'rejoin' || e.action === 'recreate')) throw e;
-        this.#log.warn('handler failed', { source, attempt, error: e instanceof Error ? e.message : String(e) });
+        this.#log.warn('handler failed', { source: at.source, attempt, error: e instanceof Error ? e.message : String(e) });
         if (attempt < this.#cfg.handlerAttempts) await new Promise((res) => setTimeout(res, Math.min(50 * 2 ** attempt, 1_000)));
       }
     }
-    await this.#deadLetter(task, r, source, lastError, this.#cfg.handlerAttempts);
-    this.#advance(task, r);
+    return { error: lastError, attempts: this.#cfg.handlerAttempts };
   }
+
+  /**
+   * Fires due timers of every running task, a bounded batch per loop round, inside the
+   * open transaction (idle partitions included). Each firing runs in the key's slot (the
+   * task's records are processed one at a time) and deletes its timer in the same scope.
+   */
+  async #fireTimers(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastTimerScan < TIMER_SCAN_INTERVAL_MS) return;
+    this.#lastTimerScan = now;
+    const onTimer = this.#agent.onTimer!;
+    for (const task of this.#tasks.values()) {
+      if (task.status !== 'RUNNING' || !task.state) continue;
+      const due = await dueTimers(task.state.store(TIMER_STORE), now, TIMER_BATCH);
+      for (const t of due) {
+        if (this.#stopping || task.status !== 'RUNNING') break;
+        await this.#beginIfNeeded();
+        const source = timerSource(task.partition, t);
+        const metadata: RecordMetadata = { topic: '', partition: task.partition, offset: -1, timestamp: t.dueAt, headers: {} };
+        let fired = false;
+        const failure = await this.#runInScope(task, { key: t.key, source, metadata, now: t.dueAt }, async (ctx, scope) => {
+          fired = await consumeTimer(scope.store(TIMER_STORE), t);
+          if (fired) await onTimer(ctx, { name: t.name, dueAt: t.dueAt, payload: t.payload });
+        });
+        if (failure !== undefined) {
+          // The timer keeps failing: drop it (in its own scope) and record why in the DLQ.
+          const scope = task.state.beginRecord();
+          await consumeTimer(scope.store(TIMER_STORE), t);
+          scope.commit();
+          await this.#flushChangelog();
+          await this.#deadLetterTimer(task, t, source, failure.error, failure.attempts);
+        }
+        if (fired || failure !== undefined) {
+          task.txnRecords++;
+          this.#txn.records++;
+          this.#txn.tasks.add(task.partition);
+          publish('txn', { event: 'progress', records: this.#txn.records, tasks: [...this.#txn.tasks] });
+        }
+      }
+    }
+  }
+
+  #lastTimerScan = 0;
 
   #advance(task: Task, r: ConsumedRecord): void {
     task.positions.set(r.topic, r.offset + 1);
@@ -516,13 +621,13 @@ class AgentRunner {
     }
   }
 
-  async #encodeOutputs(task: Task, r: ConsumedRecord, source: string, outputs: RecordOutputs) {
+  async #encodeOutputs(task: Task, key: string, time: number, source: string, outputs: RecordOutputs) {
     const ns = this.#cfg.namespace;
     const headers = { [Headers.source]: source, [Headers.agent]: this.#agent.name, [Headers.agentVersion]: this.#agent.version };
     const origin = {
       agent: this.#agent.name,
       agentVersion: this.#agent.version,
-      entityKey: r.key ?? '',
+      entityKey: key,
       partition: task.partition,
       cause: source,
     };
@@ -539,7 +644,7 @@ class AgentRunner {
         currency: e.input.currency ?? null,
         confidenceBp: e.input.confidenceBp ?? null,
         reason: e.input.reason ?? null,
-        requestedAt: r.timestamp,
+        requestedAt: time,
       });
       out.push({ topic: effectsTopic(ns), key: e.input.tenant, value, headers });
     }
@@ -563,11 +668,31 @@ class AgentRunner {
         currency: null,
         reason: d.input.reason ?? null,
         detail: d.input.detail === undefined ? null : JSON.stringify(d.input.detail),
-        decidedAt: r.timestamp,
+        decidedAt: time,
       });
-      out.push({ topic: decisionsTopic(ns), key: r.key, value, headers });
+      out.push({ topic: decisionsTopic(ns), key, value, headers });
     }
     return out;
+  }
+
+  /** A timer whose handler kept failing: its identity and payload go to the DLQ. */
+  async #deadLetterTimer(task: Task, t: DueTimer, source: string, cause: unknown, attempts: number): Promise<void> {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    await this.#collector.send({
+      topic: dlqTopic(this.#cfg.namespace, this.#agent.name),
+      partition: task.partition,
+      key: t.key,
+      value: Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload })),
+      headers: {
+        [Headers.source]: source,
+        [Headers.agent]: this.#agent.name,
+        [Headers.agentVersion]: this.#agent.version,
+        'ambit-dlq-cause': message.slice(0, 2_000),
+        'ambit-dlq-code': isAmbitError(cause) ? cause.code : 'HANDLER_FAILED',
+        'ambit-dlq-attempts': String(attempts),
+      },
+    });
+    publish('error', { event: 'dead-letter', code: isAmbitError(cause) ? cause.code : 'HANDLER_FAILED', source, attempts });
   }
 
   /** Permanent failure: the original bytes and headers, plus why, go to `<agent>.dlq` in the same transaction. */
@@ -673,7 +798,7 @@ class AgentRunner {
     publish('txn', { event: 'abort', records, tasks: running.map((t) => t.partition), why });
     // Rewind; a partition with no committed offset goes back to the reset position.
     const tps = running.flatMap((t) => t.inputs);
-    if (tps.length > 0) {
+    if (tps.length > 0 && !this.#revoking) {
       const committed = await this.#consumer.committed(tps, 30_000).catch(() => new Map<string, number>());
       for (const t of running) {
         for (const tp of t.inputs) {

@@ -17,6 +17,7 @@ import type {
 } from '@ambit/agent-api';
 import type { Logger } from '@ambit/core';
 import type { RecordScope } from '@ambit/state';
+import { scopedTimers, TIMER_STORE } from './timers.ts';
 
 export interface EmittedEffect {
   readonly id: string;
@@ -72,6 +73,7 @@ export function createContext<Stores extends Record<string, unknown>>(args: {
   stores: { readonly [K in keyof Stores]: StoreSpec<Stores[K]> };
   logger: Logger;
   outputs: RecordOutputs;
+  timersEnabled: boolean;
 }): AgentContext<Stores> {
   const stores = {} as { [K in keyof Stores]: Store<Stores[K]> };
   for (const name of Object.keys(args.stores) as (keyof Stores & string)[]) {
@@ -94,6 +96,7 @@ export function createContext<Stores extends Record<string, unknown>>(args: {
       args.outputs.decisions.push({ id, input });
       return id;
     },
+    timers: scopedTimers(() => args.scope.store(TIMER_STORE), args.key, args.timersEnabled),
     log,
   };
 }

@@ -48,8 +48,8 @@ export class Restorer {
     let wipe = false;
     for (const cl of task.changelogs) {
       const offsets = (await o.admin.endOffsets(cl.topic, 'read_committed')).find((p) => p.partition === cl.partition);
-      const [desc] = await o.admin.describeTopics([cl.topic]);
-      const topicId = desc!.topicId;
+      // The topic id read at start (a changelog recreated since the process started is caught on its next start).
+      const topicId = cl.topicId;
       const lso = offsets?.high ?? 0;
       const low = offsets?.low ?? 0;
       const cp = checkpoint?.changelogs.find((c) => c.topic === cl.topic && c.partition === cl.partition);
@@ -84,7 +84,8 @@ export class Restorer {
       plans: plans.map((p) => ({ topic: p.topic, from: p.from, to: p.to })),
     });
     for (const p of plans) {
-      if (o.isCancelled()) throw new AmbitError('KAFKA_STALE_GENERATION', `task ${task.partition} revoked during restore`);
+      if (o.isCancelled() || task.status === 'CLOSED')
+        throw new AmbitError('KAFKA_STALE_GENERATION', `task ${task.partition} revoked during restore`);
       records += await this.#replay(task, p);
     }
     publish('restore', { task: task.partition, event: 'done', records, ms: Date.now() - started });
@@ -113,7 +114,9 @@ export class Restorer {
     let lastProgress = started;
     try {
       for (;;) {
-        if (this.#o.isCancelled()) throw new AmbitError('KAFKA_STALE_GENERATION', `task ${task.partition} revoked during restore`);
+        if (this.#o.isCancelled() || task.status === 'CLOSED') {
+          throw new AmbitError('KAFKA_STALE_GENERATION', `task ${task.partition} revoked during restore`);
+        }
         const batch = await c.consume(2000, 100);
         const records: ChangelogRecord[] = [];
         let next = -1;
