@@ -1,42 +1,8 @@
-/**
- * The handler against a hand-made context (the in-memory driver does not exist yet):
- * what it writes to `trends`, which decisions and effects it emits.
- */
+/** The moderation agent's unit tests, on the in-memory driver: no broker, no registry. */
 import { describe, expect, it } from 'vitest';
-import type { AgentContext, DecisionInput, EffectInput, Store } from '@ambit/agent-api';
 import type { ContentSubmitted } from '@ambit/schemas';
-import agentDefault, { agent, AGENT_NAME, AGENT_VERSION, foldAll, INPUT_TOPIC, type TrendState } from './agent.ts';
-
-function fakeContext(key: string, trends: Map<string, TrendState>) {
-  const decisions: DecisionInput[] = [];
-  const effects: EffectInput[] = [];
-  const store: Store<TrendState> = {
-    get: async (k) => trends.get(k),
-    put: (k, v) => void trends.set(k, v),
-    delete: (k) => void trends.delete(k),
-    range: () => {
-      throw new Error('not used');
-    },
-  };
-  const ctx: AgentContext<{ trends: TrendState }> = {
-    key,
-    record: { topic: INPUT_TOPIC, partition: 0, offset: 0, timestamp: 0, headers: {} },
-    now: () => 0,
-    stores: { trends: store },
-    emitEffect: (e) => (effects.push(e), `${e.tenant}:effect-${effects.length}`),
-    emitDecision: (d) => (decisions.push(d), `${d.tenant}:decision-${decisions.length}`),
-    timers: {
-      set: () => {
-        throw new Error('the moderation agent sets no timers');
-      },
-      cancel: () => {
-        throw new Error('the moderation agent sets no timers');
-      },
-    },
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-  };
-  return { ctx, decisions, effects };
-}
+import { createTestDriver } from '@ambit/testing/driver';
+import agentDefault, { agent, AGENT_NAME, AGENT_VERSION, foldAll } from './agent.ts';
 
 const submission = (id: number, text: string): ContentSubmitted => ({
   tenant: 't1',
@@ -58,18 +24,12 @@ describe('moderator agent', () => {
   });
 
   it('folds every submission into the author trend and emits one decision each', async () => {
-    const trends = new Map<string, TrendState>();
+    const driver = await createTestDriver(agent);
     const inputs = [submission(1, 'hello there'), submission(2, 'you idiot, spam'), submission(3, 'nice')];
-    const all: DecisionInput[] = [];
-    for (const s of inputs) {
-      const { ctx, decisions, effects } = fakeContext('t1:u1', trends);
-      await agent.handlers.content(ctx, s);
-      expect(decisions).toHaveLength(1);
-      expect(effects).toHaveLength(0);
-      all.push(...decisions);
-    }
-    expect(trends.get('t1:u1')).toEqual(foldAll(inputs));
-    expect(all.map((d) => [d.kind, d.outcome])).toEqual([
+    for (const s of inputs) await driver.pipe('content', 't1:u1', s);
+    expect(driver.effects).toHaveLength(0);
+    expect(await driver.get('trends', 't1:u1')).toEqual(foldAll(inputs));
+    expect(driver.decisions.map((d) => d.input).map((d) => [d.kind, d.outcome])).toEqual([
       ['moderation.verdict', 'approve'],
       ['moderation.verdict', 'flag'],
       ['moderation.verdict', 'approve'],
@@ -77,15 +37,13 @@ describe('moderator agent', () => {
   });
 
   it('requests removal only on a confident remove verdict', async () => {
-    const trends = new Map<string, TrendState>();
-    const weak = fakeContext('t1:u1', trends);
-    await agent.handlers.content(weak.ctx, submission(1, 'scam scam'));
-    expect(weak.decisions[0]).toMatchObject({ outcome: 'remove', confidenceBp: 8000 });
-    expect(weak.effects).toHaveLength(0);
+    const driver = await createTestDriver(agent);
+    await driver.pipe('content', 't1:u1', submission(1, 'scam scam'));
+    expect(driver.decisions[0]!.input).toMatchObject({ outcome: 'remove', confidenceBp: 8000 });
+    expect(driver.effects).toHaveLength(0);
 
-    const strong = fakeContext('t1:u1', trends);
-    await agent.handlers.content(strong.ctx, submission(2, 'bomb threat'));
-    expect(strong.effects).toEqual([
+    await driver.pipe('content', 't1:u1', submission(2, 'bomb threat'));
+    expect(driver.effects.map((e) => e.input)).toEqual([
       {
         tenant: 't1',
         effectType: 'content.remove',
@@ -95,12 +53,14 @@ describe('moderator agent', () => {
         reason: 'matched bomb, threat',
       },
     ]);
-    expect(strong.decisions[0]).toMatchObject({ outcome: 'remove', confidenceBp: 9000, effectId: 't1:effect-1' });
+    expect(driver.decisions[1]!.input).toMatchObject({ outcome: 'remove', confidenceBp: 9000, effectId: driver.effects[0]!.id });
+    expect(driver.effects[0]!.id).toMatch(/^t1:[0-9a-f]{32}$/);
   });
 
   it('never puts the raw text into a decision', async () => {
-    const { ctx, decisions } = fakeContext('t1:u1', new Map());
-    await agent.handlers.content(ctx, submission(1, 'my phone is 555-0100, you idiot spammer'));
-    expect(JSON.stringify(decisions)).not.toContain('555-0100');
+    const driver = await createTestDriver(agent);
+    await driver.pipe('content', 't1:u1', submission(1, 'my phone is 555-0100, you idiot spammer'));
+    expect(driver.decisions).toHaveLength(1);
+    expect(JSON.stringify(driver.decisions)).not.toContain('555-0100');
   });
 });

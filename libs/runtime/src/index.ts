@@ -15,3 +15,8 @@ export {
   topicName,
   transactionalId,
 } from './names.ts';
+// For the in-memory test driver (@ambit/testing/driver): the same context and timer semantics as the runtime.
+export { createContext } from './context-impl.ts';
+export type { RecordOutputs, EmittedDecision, EmittedEffect } from './context-impl.ts';
+export { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource } from './timers.ts';
+export type { DueTimer } from './timers.ts';
