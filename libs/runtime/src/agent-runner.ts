@@ -677,43 +677,40 @@ class AgentRunner {
 
   /** A timer whose handler kept failing: its identity and payload go to the DLQ. */
   async #deadLetterTimer(task: Task, t: DueTimer, source: string, cause: unknown, attempts: number): Promise<void> {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    await this.#collector.send({
-      topic: dlqTopic(this.#cfg.namespace, this.#agent.name),
-      partition: task.partition,
-      key: t.key,
-      value: Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload })),
-      headers: {
-        [Headers.source]: source,
-        [Headers.agent]: this.#agent.name,
-        [Headers.agentVersion]: this.#agent.version,
-        'ambit-dlq-cause': message.slice(0, 2_000),
-        'ambit-dlq-code': isAmbitError(cause) ? cause.code : 'HANDLER_FAILED',
-        'ambit-dlq-attempts': String(attempts),
-      },
-    });
-    publish('error', { event: 'dead-letter', code: isAmbitError(cause) ? cause.code : 'HANDLER_FAILED', source, attempts });
+    const value = Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload }));
+    await this.#sendDeadLetter(task, { key: t.key, value, headers: {} }, source, cause, attempts);
   }
 
   /** Permanent failure: the original bytes and headers, plus why, go to `<agent>.dlq` in the same transaction. */
   async #deadLetter(task: Task, r: ConsumedRecord, source: string, cause: unknown, attempts: number): Promise<void> {
+    await this.#sendDeadLetter(task, r, source, cause, attempts);
+  }
+
+  async #sendDeadLetter(
+    task: Task,
+    original: { key: string | null; value: Buffer | null; headers: Readonly<Record<string, Buffer>> },
+    source: string,
+    cause: unknown,
+    attempts: number,
+  ): Promise<void> {
     const message = cause instanceof Error ? cause.message : String(cause);
+    const code = isAmbitError(cause) ? cause.code : 'HANDLER_FAILED';
     await this.#collector.send({
       topic: dlqTopic(this.#cfg.namespace, this.#agent.name),
       partition: task.partition,
-      key: r.key,
-      value: r.value,
+      key: original.key,
+      value: original.value,
       headers: {
-        ...r.headers,
+        ...original.headers,
         [Headers.source]: source,
         [Headers.agent]: this.#agent.name,
         [Headers.agentVersion]: this.#agent.version,
         'ambit-dlq-cause': message.slice(0, 2_000),
-        'ambit-dlq-code': isAmbitError(cause) ? cause.code : 'HANDLER_FAILED',
+        'ambit-dlq-code': code,
         'ambit-dlq-attempts': String(attempts),
       },
     });
-    publish('error', { event: 'dead-letter', code: isAmbitError(cause) ? cause.code : 'HANDLER_FAILED', source, attempts });
+    publish('error', { event: 'dead-letter', code, source, attempts });
   }
 
   // ---- transactions ----
