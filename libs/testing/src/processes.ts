@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { DIAGNOSTIC_CHANNELS } from '@ambit/runtime';
 
 /** The repository root, from this file's location (libs/testing/src). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,14 +30,8 @@ export interface TxnEvent extends DiagnosticEvent {
   readonly ms?: number;
 }
 
-export const CHANNELS = Object.freeze({
-  txn: 'ambit:runtime:txn',
-  commit: 'ambit:runtime:commit',
-  restore: 'ambit:runtime:restore',
-  task: 'ambit:runtime:task',
-  fault: 'ambit:runtime:fault',
-  error: 'ambit:runtime:error',
-});
+/** The runtime's diagnostics channels, as the host writes them to stdout. */
+export const CHANNELS = DIAGNOSTIC_CHANNELS;
 
 export interface HostSpec {
   /** For logs and kill logs; also the default AMBIT_INSTANCE_ID. */
