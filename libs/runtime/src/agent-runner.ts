@@ -20,6 +20,7 @@ import {
   createConsumer,
   createTransactionalProducer,
   partitionFor,
+  partitionKey,
   type ConsumedRecord,
   type KafkaAdmin,
   type KafkaConnection,
@@ -799,7 +800,7 @@ class AgentRunner {
       const committed = await this.#consumer.committed(tps, 30_000).catch(() => new Map<string, number>());
       for (const t of running) {
         for (const tp of t.inputs) {
-          const c = committed.get(`${tp.topic}\u0000${tp.partition}`);
+          const c = committed.get(partitionKey(tp));
           await this.#consumer.seek(tp, c !== undefined && c >= 0 ? c : -2).catch(() => undefined);
           if (c !== undefined && c >= 0) t.positions.set(tp.topic, c);
         }

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineAgent, input, jsonStore } from '@ambit/agent-api';
-import { createAdmin, createConsumer, createProducer, type ConsumedRecord, type KafkaConnection } from '@ambit/kafka';
+import { createAdmin, createProducer, type ConsumedRecord, type KafkaConnection } from '@ambit/kafka';
 import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
-import { testClientProfile, testPlatform, uniqueName } from '@ambit/testing';
+import { readTopicFully, testClientProfile, testPlatform, uniqueName } from '@ambit/testing';
 import { resolveRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../src/index.ts';
 
 export const eventSchema = {
@@ -99,23 +99,7 @@ export async function freshNamespace(partitions = 3): Promise<Namespace> {
   };
 }
 
-/** Every committed record of a topic (read_committed, up to the end offsets taken at the start). */
-export async function readCommitted(conn: KafkaConnection, topic: string, partitions: number): Promise<ConsumedRecord[]> {
-  const admin = await createAdmin(conn);
-  const ends = await admin.endOffsets(topic, 'read_committed').finally(() => admin.close());
-  const c = await createConsumer(conn, { isolation: 'read_committed' });
-  const out: ConsumedRecord[] = [];
-  try {
-    c.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: -2 })));
-    const done = (): boolean =>
-      ends.every((e) => {
-        const pos = c.position([{ topic, partition: e.partition }]).get(`${topic}\u0000${e.partition}`);
-        return e.high === 0 || (pos !== undefined && pos >= e.high);
-      });
-    const deadline = Date.now() + 30_000;
-    while (!done() && Date.now() < deadline) out.push(...(await c.consume(1000, 100)));
-  } finally {
-    await c.close();
-  }
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+/** Every committed record of a topic, sorted by partition then offset. */
+export function readCommitted(conn: KafkaConnection, topic: string, partitions: number): Promise<ConsumedRecord[]> {
+  return readTopicFully({ brokers: conn.brokers, topic, partitions });
 }
