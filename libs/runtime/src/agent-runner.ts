@@ -454,16 +454,18 @@ class AgentRunner {
     for (const task of this.#tasks.values()) {
       if (task.status !== 'RESTORING' || task.resumeAt === undefined) continue;
       const resumeAt = task.resumeAt;
+      try {
+        for (const tp of task.inputs) await this.#consumer.seek(tp, resumeAt.get(tp.topic) ?? -2);
+      } catch (e) {
+        // The partitions are changing hands (a rebalance is under way): stay RESTORING, try again next round.
+        this.#log.warn('could not seek restored task inputs; retrying', { task: task.partition, error: String(e) });
+        continue;
+      }
       task.resumeAt = undefined;
       task.restoring = undefined;
       for (const tp of task.inputs) {
         const at = resumeAt.get(tp.topic);
-        if (at !== undefined) {
-          await this.#consumer.seek(tp, at);
-          task.positions.set(tp.topic, at);
-        } else {
-          await this.#consumer.seek(tp, -2);
-        }
+        if (at !== undefined) task.positions.set(tp.topic, at);
       }
       task.transition('RUNNING');
       this.#consumer.resume(task.inputs);
