@@ -48,6 +48,9 @@ export const ErrorCodes = {
   STATE_ILLEGAL_STATE: { action: 'fail', summary: 'state operation not allowed in the current state (a caller bug)' },
   STATE_INVALID_ARGUMENT: { action: 'fail', summary: 'invalid store name, key, range or checkpoint offset' },
   STATE_CHANGELOG_RECREATED: { action: 'fail', summary: 'changelog topic id differs from the checkpoint: reset the state explicitly' },
+  // libs/runtime
+  RUNTIME_HANDLER_TIMEOUT: { action: 'fail', summary: 'a handler did not finish within the per-record timeout' },
+  RUNTIME_POISON_RECORD: { action: 'fail', summary: 'a record crashed the process repeatedly: dead-lettered without running it again' },
   // infra
   INFRA_JAVA_MISSING: { action: 'fail', summary: 'no suitable Java runtime found' },
   INFRA_MAVEN_FAILED: { action: 'fail', summary: 'Maven could not resolve the required artifacts' },

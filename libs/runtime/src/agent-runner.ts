@@ -30,7 +30,7 @@ import {
 } from '@ambit/kafka';
 import { loadSchema } from '@ambit/schemas';
 import { avroSerde, createSchemaRegistryClient, valueSubject, type Serde } from '@ambit/serde';
-import { openTaskState, type RecordScope } from '@ambit/state';
+import { deleteTaskState, openTaskState, type RecordScope } from '@ambit/state';
 import type { RuntimeConfig } from './config.ts';
 import { RecordCollector } from './collector.ts';
 import { createContext, type RecordOutputs } from './context-impl.ts';
@@ -46,6 +46,7 @@ import {
   topicName,
   transactionalId,
 } from './names.ts';
+import { InflightLedger } from './inflight-ledger.ts';
 import { Restorer } from './restorer.ts';
 import { Task } from './task.ts';
 import { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource, type DueTimer } from './timers.ts';
@@ -77,12 +78,30 @@ export interface RunningAgent {
   readonly stopped: Promise<void>;
   /** Graceful stop: commit the open transaction, leave the group, close stores. */
   stop(): Promise<void>;
+  /** A snapshot for health checks: cheap, never blocks on the loop. */
+  status(): AgentStatus;
+}
+
+export interface AgentStatus {
+  readonly agent: string;
+  /** The member has received an assignment (possibly empty) from the group. */
+  readonly joined: boolean;
+  readonly tasks: ReadonlyArray<{ readonly partition: number; readonly state: string }>;
+  /** Joined, and every task it holds has restored and is running. */
+  readonly ready: boolean;
+  /** Wall-clock ms of the poll loop's last turn. */
+  readonly lastLoopAt: number;
+  /** Wall-clock ms of the last commit (0: none yet). */
+  readonly lastCommitAt: number;
+  /** Wall-clock ms the open transaction began (undefined: none open). */
+  readonly txnOpenSince: number | undefined;
+  readonly stopping: boolean;
 }
 
 export async function startAgent(agent: AnyAgentDefinition, config: RuntimeConfig): Promise<RunningAgent> {
   const runner = new AgentRunner(agent, config);
   await runner.start();
-  return { stopped: runner.stopped, stop: () => runner.stop() };
+  return { stopped: runner.stopped, stop: () => runner.stop(), status: () => runner.status() };
 }
 
 class AgentRunner {
@@ -209,6 +228,24 @@ class AgentRunner {
     await this.#loopDone;
   }
 
+  status(): AgentStatus {
+    const tasks = [...this.#tasks.values()].map((t) => ({ partition: t.partition, state: t.status }));
+    return {
+      agent: this.#agent.name,
+      joined: this.#joined,
+      tasks,
+      ready: this.#joined && !this.#stopping && tasks.every((t) => t.state === 'RUNNING'),
+      lastLoopAt: this.#lastLoopAt,
+      lastCommitAt: this.#lastCommitAt,
+      txnOpenSince: this.#txn.open ? this.#txn.startedAt : undefined,
+      stopping: this.#stopping,
+    };
+  }
+
+  #joined = false;
+  #lastLoopAt = Date.now();
+  #lastCommitAt = 0;
+
   /** Co-partitioning: every input (and changelog) has the same partition count; internal topics are created here. */
   async #checkTopics(): Promise<void> {
     const cfg = this.#cfg;
@@ -277,6 +314,7 @@ class AgentRunner {
   // ---- rebalance hooks (run inside the consumer's poll, before partitions change hands) ----
 
   #onAssign(tps: TopicPartition[]): void {
+    this.#joined = true;
     const byPartition = new Map<number, Set<string>>();
     for (const tp of tps) {
       const s = byPartition.get(tp.partition) ?? new Set<string>();
@@ -351,6 +389,7 @@ class AgentRunner {
     let fatal: unknown;
     try {
       while (!this.#stopping) {
+        this.#lastLoopAt = Date.now();
         await this.#exclusive(async () => {
           this.#superviseTasks();
           await this.#resumeRestored();
@@ -366,12 +405,13 @@ class AgentRunner {
         await this.#exclusive(async () => {
           try {
             this.#pauseNotRunning();
+            this.#recordDispatch(records);
             for (const r of records) {
               if (this.#stopping) break;
               const task = this.#tasks.get(r.partition);
               // Records of tasks that are not running yet are dropped; the task seeks back before it runs.
               if (!task || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
-              await this.#process(task, r);
+              await this.#dispatch(task, r);
             }
             if (this.#agent.onTimer && !this.#stopping) await this.#fireTimers();
             if (this.#txn.open && this.#commitDue()) await this.#commit();
@@ -418,16 +458,50 @@ class AgentRunner {
     if (!next) return;
     next.transition('RESTORING');
     publish('task', { task: next.partition, state: 'RESTORING' });
-    next.restoring = (async () => {
-      const dir = join(this.#cfg.stateDir, this.#agent.name, String(next.partition));
-      next.state = await openTaskState(dir, this.#storeNames, {
-        changelog: { append: (store, key, value) => this.#pendingChangelog.push({ task: next, store, key, value }) },
+    this.#startRestore(next, false);
+  }
+
+  #taskDir(partition: number): string {
+    return join(this.#cfg.stateDir, this.#agent.name, String(partition));
+  }
+
+  #startRestore(task: Task, wipe: boolean): void {
+    task.restoring = (async () => {
+      if (wipe) await deleteTaskState(this.#taskDir(task.partition));
+      task.state = await openTaskState(this.#taskDir(task.partition), this.#storeNames, {
+        changelog: { append: (store, key, value) => this.#pendingChangelog.push({ task, store, key, value }) },
       });
-      next.resumeAt = await this.#restorer.restore(next);
+      task.resumeAt = await this.#restorer.restore(task);
     })().catch((e: unknown) => {
-      if (next.status === 'CLOSED') return;
+      if (task.status === 'CLOSED') return;
       this.#fatalFromRestore = e;
     });
+  }
+
+  /**
+   * Forced-restore mode: right after a commit (nothing staged), one running task drops its
+   * local state and restores it from the changelog, as a new owner would.
+   */
+  async #maybeForceRestore(): Promise<void> {
+    const p = this.#cfg.forcedRestoreProbability;
+    if (p <= 0 || this.#stopping || Math.random() >= p) return;
+    const tasks = [...this.#tasks.values()];
+    if (tasks.some((t) => t.status === 'RESTORING')) return;
+    const running = tasks.filter((t) => t.status === 'RUNNING');
+    const task = running[Math.floor(Math.random() * running.length)];
+    if (!task) return;
+    try {
+      this.#consumer.pause(task.inputs);
+    } catch {
+      return; // mid-rebalance: try at a later commit
+    }
+    await task.state?.close();
+    task.state = undefined;
+    task.positions.clear();
+    task.transition('RESTORING');
+    publish('task', { task: task.partition, state: 'RESTORING', forced: true });
+    this.#log.info('forced restore: dropping local state', { task: task.partition });
+    this.#startRestore(task, true);
   }
 
   #fatalFromRestore: unknown;
@@ -467,6 +541,15 @@ class AgentRunner {
         const at = resumeAt.get(tp.topic);
         if (at !== undefined) task.positions.set(tp.topic, at);
       }
+      task.ledger ??= new InflightLedger(`${this.#taskDir(task.partition)}.inflight.json`);
+      task.suspects = task.ledger.suspects(resumeAt);
+      if (task.suspects.size > 0) {
+        this.#log.warn('unclean stop: re-running the in-flight records one at a time', {
+          task: task.partition,
+          upTo: Object.fromEntries(task.suspects),
+        });
+        publish('task', { task: task.partition, state: 'RUNNING', suspects: Object.fromEntries(task.suspects) });
+      }
       task.transition('RUNNING');
       this.#consumer.resume(task.inputs);
       publish('task', { task: task.partition, state: 'RUNNING' });
@@ -486,6 +569,53 @@ class AgentRunner {
   }
 
   // ---- one record ----
+
+  /** Before any record of this poll runs: each task's highest dispatched offsets go to its in-flight ledger. */
+  #recordDispatch(records: readonly ConsumedRecord[]): void {
+    const highest = new Map<Task, Map<string, number>>();
+    for (const r of records) {
+      const task = this.#tasks.get(r.partition);
+      if (!task?.ledger || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
+      const m = highest.get(task) ?? new Map<string, number>();
+      m.set(r.topic, Math.max(m.get(r.topic) ?? -1, r.offset));
+      highest.set(task, m);
+    }
+    for (const [task, m] of highest) task.ledger!.dispatch(m);
+  }
+
+  /**
+   * Routes one record: a suspect left by an unclean stop runs alone in its own transaction,
+   * after its start is counted; one that already took the process down `maxCrashAttempts`
+   * times (the stop that made it a suspect included) goes to the DLQ without running.
+   */
+  async #dispatch(task: Task, r: ConsumedRecord): Promise<void> {
+    const upTo = task.suspects.get(r.topic);
+    if (upTo === undefined || r.offset > upTo) {
+      await this.#process(task, r);
+      return;
+    }
+    if (this.#txn.open) await this.#commit();
+    if (task.status !== 'RUNNING') return; // a forced restore took the task at that commit
+    const starts = task.ledger!.startSolo(r.topic, r.offset);
+    // Crashes so far: the unclean stop that left it in flight, plus every earlier solo start.
+    const crashes = starts;
+    if (crashes >= this.#cfg.maxCrashAttempts) {
+      const input = this.#inputs.find((i) => i.topic === r.topic)!;
+      const source = inputSource(input.declared, r.partition, r.offset);
+      await this.#beginIfNeeded();
+      const cause = new AmbitError(
+        'RUNTIME_POISON_RECORD',
+        `record ${source} was in flight at ${crashes} unclean stops of the process; dead-lettered without running it again`,
+      );
+      this.#log.error('poison record: dead-lettered after crashing the process', { source, crashes });
+      await this.#deadLetter(task, r, source, cause, crashes);
+      this.#advance(task, r);
+    } else {
+      await this.#process(task, r);
+    }
+    if (this.#txn.open) await this.#commit();
+    if (r.offset >= upTo) task.suspects.delete(r.topic);
+  }
 
   async #process(task: Task, r: ConsumedRecord): Promise<void> {
     const input = this.#inputs.find((i) => i.topic === r.topic)!;
@@ -545,7 +675,7 @@ class AgentRunner {
           outputs,
           timersEnabled: this.#agent.onTimer !== undefined,
         });
-        await body(ctx, scope);
+        await this.#withDeadline(body(ctx, scope), at.source);
         await settleTimers(ctx.timers);
         const encoded = await this.#encodeOutputs(task, at.key, at.now, at.source, outputs);
         scope.commit();
@@ -606,6 +736,23 @@ class AgentRunner {
   }
 
   #lastTimerScan = 0;
+
+  /** One handler attempt under the per-record deadline; a late handler's scope is discarded by the caller. */
+  async #withDeadline(work: unknown, source: string): Promise<void> {
+    const ms = this.#cfg.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AmbitError('RUNTIME_HANDLER_TIMEOUT', `handler for ${source} did not finish within ${ms} ms`)),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([Promise.resolve(work), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   #advance(task: Task, r: ConsumedRecord): void {
     task.positions.set(r.topic, r.offset + 1);
@@ -765,7 +912,9 @@ class AgentRunner {
         .filter((cl) => t.txnChangelogOffsets.has(cl.topic))
         .map((cl) => ({ topic: cl.topic, partition: cl.partition, topicId: cl.topicId, offset: t.txnChangelogOffsets.get(cl.topic)! + 1 }));
       await t.state!.committed(moved);
+      t.ledger?.committed(t.positions);
     }
+    this.#lastCommitAt = Date.now();
     publish('txn', { event: 'commit', records: this.#txn.records, tasks: [...this.#txn.tasks], ms: Date.now() - started });
     publish('commit', {
       records: this.#txn.records,
@@ -775,6 +924,7 @@ class AgentRunner {
       applyMs: Date.now() - committedAt,
     });
     this.#txn = { open: false, records: 0, startedAt: 0, tasks: new Set() };
+    if (!this.#revoking) await this.#maybeForceRestore();
   }
 
   /** Abort: abort the transaction, drop every task's buffers, rewind every partition to its committed offset. */

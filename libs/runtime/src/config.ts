@@ -26,6 +26,18 @@ export interface RuntimeConfigInput {
   readonly pollRecords?: number;
   /** Attempts of a failing handler before its record goes to the DLQ. */
   readonly handlerAttempts?: number;
+  /** Per-attempt deadline of a handler (or timer handler); a late handler counts as a failed attempt. */
+  readonly handlerTimeoutMs?: number;
+  /**
+   * Unclean restarts a record may cause before it is dead-lettered without running again
+   * (counted outside the transaction, in the task's in-flight ledger).
+   */
+  readonly maxCrashAttempts?: number;
+  /**
+   * Forced-restore mode (testing the restore path): after each commit, with this probability,
+   * one running task drops its local state and restores it from the changelog. 0 = off.
+   */
+  readonly forcedRestoreProbability?: number;
   /** Register output and input schemas at start (production registers from a deploy step). */
   readonly registerSchemas?: boolean;
   /** Rebuild a store whose changelog was recreated, instead of stopping with an error. */
@@ -68,6 +80,9 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     maxPollIntervalMs: input.maxPollIntervalMs ?? 60_000,
     pollRecords: input.pollRecords ?? 500,
     handlerAttempts: input.handlerAttempts ?? 3,
+    handlerTimeoutMs: input.handlerTimeoutMs ?? 15_000,
+    maxCrashAttempts: input.maxCrashAttempts ?? 3,
+    forcedRestoreProbability: input.forcedRestoreProbability ?? 0,
     registerSchemas: input.registerSchemas ?? false,
     stateReset: input.stateReset ?? false,
     faultPauseBeforeCommit: input.faultPauseBeforeCommit ?? false,
@@ -93,8 +108,19 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     'maxPollIntervalMs',
     'pollRecords',
     'handlerAttempts',
+    'handlerTimeoutMs',
+    'maxCrashAttempts',
   ] as const) {
     positiveInt(k, c[k], problems);
+  }
+  if (!(c.forcedRestoreProbability >= 0 && c.forcedRestoreProbability <= 1)) {
+    problems.push(`forcedRestoreProbability must be between 0 and 1 (got ${String(c.forcedRestoreProbability)})`);
+  }
+  if (c.handlerTimeoutMs * c.handlerAttempts >= c.maxPollIntervalMs) {
+    problems.push(
+      `handlerTimeoutMs x handlerAttempts (${c.handlerTimeoutMs * c.handlerAttempts}) must be below maxPollIntervalMs (${c.maxPollIntervalMs}), ` +
+        'or a record that keeps timing out gets the member evicted from its group',
+    );
   }
   if (c.commitIntervalMs >= c.transactionTimeoutMs) {
     problems.push('commitIntervalMs must be below transactionTimeoutMs, or every transaction times out before it commits');

@@ -1,5 +1,5 @@
 export { startAgent } from './agent-runner.ts';
-export type { RunningAgent } from './agent-runner.ts';
+export type { AgentStatus, RunningAgent } from './agent-runner.ts';
 export { resolveRuntimeConfig } from './config.ts';
 export type { RuntimeConfig, RuntimeConfigInput } from './config.ts';
 export { DIAGNOSTIC_CHANNELS } from './diagnostics.ts';

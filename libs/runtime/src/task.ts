@@ -10,6 +10,7 @@
  */
 import type { TopicPartition } from '@ambit/core';
 import type { TaskState } from '@ambit/state';
+import type { InflightLedger } from './inflight-ledger.ts';
 
 export type TaskStatus = 'CREATED' | 'WAITING' | 'RESTORING' | 'RUNNING' | 'CLOSED';
 
@@ -45,6 +46,10 @@ export class Task {
   restoring: Promise<void> | undefined;
   /** Records completed in the open transaction. */
   txnRecords = 0;
+  /** Crash evidence kept outside the transaction (set when the task first resumes). */
+  ledger: InflightLedger | undefined;
+  /** After an unclean stop: per input topic, run records up to this offset one at a time. */
+  suspects = new Map<string, number>();
 
   constructor(partition: number, inputs: readonly TopicPartition[], changelogs: readonly ChangelogPartition[]) {
     this.partition = partition;

@@ -51,7 +51,8 @@ export interface Namespace {
   ns: string;
   conn: KafkaConnection;
   config(over?: Partial<RuntimeConfigInput>): RuntimeConfig;
-  produce(events: Array<{ key: string; value: CountEvent }>): Promise<void>;
+  /** Produces and waits for every ack; a `timestamp` sets the record's CreateTime (same input, same outputs). */
+  produce(events: Array<{ key: string; value: CountEvent; timestamp?: number }>): Promise<void>;
 }
 
 /** A fresh namespace with the agent's input and output topics. */
@@ -90,7 +91,13 @@ export async function freshNamespace(partitions = 3): Promise<Namespace> {
       const p = await createProducer(conn);
       try {
         const records = [];
-        for (const e of events) records.push({ topic: `${ns}.events`, key: e.key, value: await serde.serialize(e.value) });
+        for (const e of events)
+          records.push({
+            topic: `${ns}.events`,
+            key: e.key,
+            value: await serde.serialize(e.value),
+            ...(e.timestamp === undefined ? {} : { timestamp: e.timestamp }),
+          });
         await p.send(records);
       } finally {
         await p.close();

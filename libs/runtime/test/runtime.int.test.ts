@@ -3,8 +3,26 @@
  * state for a simple agent, and a failing handler that leaves no trace.
  */
 import { describe, expect, it } from 'vitest';
+import { defineAgent } from '@ambit/agent-api';
 import { startAgent } from '../src/index.ts';
 import { counter, freshNamespace, readCommitted } from './fixtures.ts';
+
+/** The counter, except that event 2 hangs (and writes state late, after its deadline). */
+const hanging = defineAgent({
+  ...counter,
+  name: 'hanging',
+  handlers: {
+    events: async (ctx, e) => {
+      if (e.n === 2) {
+        await new Promise((r) => setTimeout(r, 700));
+        ctx.stores.tallies.put(ctx.key, { count: -1, sum: -1, seq: [-1] });
+        ctx.emitDecision({ tenant: e.tenant, kind: 'late', outcome: 'late' });
+        await new Promise(() => {});
+      }
+      await counter.handlers.events(ctx, e);
+    },
+  },
+});
 
 async function until(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -63,5 +81,29 @@ describe('agent runtime', () => {
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.headers['ambit-dlq-attempts']?.toString()).toBe('2');
     expect(dlq[0]!.headers['ambit-dlq-cause']?.toString()).toContain('event 2 asked to fail');
+  });
+
+  it('a handler past its per-record deadline counts as a failed attempt: DLQ with the timeout as cause, nothing of it left, the partition moves on', async () => {
+    const n = await freshNamespace(1);
+    await n.produce([1, 2, 3, 4].map((i) => ({ key: 'k', value: { tenant: 't', n: i, fail: false } })));
+    const running = await startAgent(hanging, n.config({ handlerAttempts: 2, handlerTimeoutMs: 300 }));
+    try {
+      await until(async () => running.status().ready);
+      expect(running.status().tasks).toEqual([{ partition: 0, state: 'RUNNING' }]);
+      await until(async () => (await readCommitted(n.conn, `${n.ns}.decisions`, 1)).length >= 3);
+      await new Promise((r) => setTimeout(r, 1_000)); // the late writes of both attempts have happened by now
+    } finally {
+      await running.stop();
+    }
+    expect(running.status().ready).toBe(false);
+    const decisions = await readCommitted(n.conn, `${n.ns}.decisions`, 1);
+    expect(decisions.map((d) => d.headers['ambit-source']?.toString())).toEqual(['events/0/0', 'events/0/2', 'events/0/3']);
+    const changelog = await readCommitted(n.conn, `${n.ns}.hanging.tallies.changelog`, 1);
+    expect(changelog.map((r) => JSON.parse(r.value!.toString()).seq)).toEqual([[1], [1, 3], [1, 3, 4]]);
+    const dlq = await readCommitted(n.conn, `${n.ns}.hanging.dlq`, 1);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers['ambit-dlq-code']?.toString()).toBe('RUNTIME_HANDLER_TIMEOUT');
+    expect(dlq[0]!.headers['ambit-dlq-attempts']?.toString()).toBe('2');
+    expect(dlq[0]!.headers['ambit-dlq-cause']?.toString()).toBe('handler for events/0/1 did not finish within 300 ms');
   });
 });

@@ -16,6 +16,34 @@ function configError(fn: () => unknown): string {
 }
 
 describe('parseHostConfig', () => {
+  it('health endpoints are off unless AMBIT_HEALTH_PORT is set; runtime limits come from the environment', () => {
+    expect(parse(['--module', 'a.ts']).health).toBeUndefined();
+    const c = parse(['--module', 'a.ts'], {
+      ...base,
+      AMBIT_HEALTH_PORT: '0',
+      AMBIT_MAX_EVENT_LOOP_LAG_MS: '800',
+      AMBIT_HANDLER_TIMEOUT_MS: '2000',
+      AMBIT_HANDLER_ATTEMPTS: '2',
+      AMBIT_MAX_CRASH_ATTEMPTS: '4',
+      AMBIT_FORCED_RESTORE: '0.25',
+    });
+    expect(c.health).toEqual({ host: '0.0.0.0', port: 0, maxEventLoopLagMs: 800 });
+    expect(c.runtime).toMatchObject({ handlerTimeoutMs: 2000, handlerAttempts: 2, maxCrashAttempts: 4, forcedRestoreProbability: 0.25 });
+    expect(Object.isFrozen(c.health)).toBe(true);
+  });
+
+  it('rejects a bad health port or forced-restore probability, naming the variable', () => {
+    expect(configError(() => parse(['--module', 'a.ts'], { ...base, AMBIT_HEALTH_PORT: '70000' }))).toBe(
+      'AMBIT_HEALTH_PORT must be a TCP port 0-65535 (got "70000")',
+    );
+    expect(configError(() => parse(['--module', 'a.ts'], { ...base, AMBIT_FORCED_RESTORE: '2' }))).toBe(
+      'AMBIT_FORCED_RESTORE must be a probability between 0 and 1 (got "2")',
+    );
+    expect(configError(() => parse(['--module', 'a.ts'], { ...base, AMBIT_HANDLER_ATTEMPTS: 'x' }))).toBe(
+      'AMBIT_HANDLER_ATTEMPTS must be a positive integer (got "x")',
+    );
+  });
+
   it('defaults to the local platform and a state dir per instance', () => {
     const c = parse(['--module', './agent.ts']);
     expect(c).toMatchObject({ module: './agent.ts', exportName: undefined, diagnostics: 'off', logLevel: 'info', help: false });

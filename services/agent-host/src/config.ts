@@ -27,6 +27,8 @@ export interface HostConfig {
   readonly stopTimeoutMs: number;
   /** How long importing the agent module may take. */
   readonly loadTimeoutMs: number;
+  /** Health endpoints (/health/ready, /health/live, /status); undefined: no HTTP server. */
+  readonly health: { readonly host: string; readonly port: number; readonly maxEventLoopLagMs: number } | undefined;
   readonly runtime: Omit<RuntimeConfigInput, 'logger'>;
 }
 
@@ -37,6 +39,8 @@ export const DEFAULTS = Object.freeze({
   namespace: 'dev',
   stopTimeoutMs: 30_000,
   loadTimeoutMs: 10_000,
+  healthHost: '0.0.0.0',
+  maxEventLoopLagMs: 5_000,
 });
 
 export const HELP = `usage: agent-host --module <path|package> [--agent <export>]
@@ -59,6 +63,15 @@ environment:
   AMBIT_COMMIT_INTERVAL_MS       transaction commit interval (runtime default 100)
   AMBIT_SESSION_TIMEOUT_MS       consumer group session timeout
   AMBIT_TRANSACTION_TIMEOUT_MS   producer transaction timeout
+  AMBIT_HANDLER_TIMEOUT_MS       per-attempt handler deadline (runtime default 15000)
+  AMBIT_HANDLER_ATTEMPTS         attempts before a failing record goes to the DLQ (default 3)
+  AMBIT_MAX_CRASH_ATTEMPTS       unclean stops a record may cause before it is dead-lettered (default 3)
+  AMBIT_HEALTH_PORT              serve /health/ready, /health/live, /status on this port (0: any free
+                                 port, logged); unset: no HTTP server
+  AMBIT_HEALTH_HOST              address to bind (default ${DEFAULTS.healthHost})
+  AMBIT_MAX_EVENT_LOOP_LAG_MS    liveness fails above this event-loop delay (default ${DEFAULTS.maxEventLoopLagMs})
+  AMBIT_FORCED_RESTORE=<p>       testing: after each commit, with probability p (0..1), drop one task's
+                                 local state and restore it from the changelog
   AMBIT_STATE_RESET=1            rebuild stores whose changelog was recreated
   AMBIT_REGISTER_SCHEMAS=1       register input/output value schemas at start
   AMBIT_FAULT_PAUSE_BEFORE_COMMIT=1  test only: SIGSTOP once, before committing a transaction with records
@@ -97,8 +110,22 @@ export function parseHostConfig(argv: readonly string[], env: Env, cwd: string =
     const v = text(name);
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) <= 0)
-      throw invalid(`${name} must be a positive integer of milliseconds (got "${v}")`);
+      throw invalid(`${name} must be a positive integer (got "${v}")`);
     return Number(v);
+  };
+  const port = (name: string): number | undefined => {
+    const v = text(name);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v) || Number(v) > 65_535) throw invalid(`${name} must be a TCP port 0-65535 (got "${v}")`);
+    return Number(v);
+  };
+  const probability = (name: string): number | undefined => {
+    const v = text(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^(0|1|0?\.\d+|1\.0*)$/.test(v) || !(n >= 0 && n <= 1))
+      throw invalid(`${name} must be a probability between 0 and 1 (got "${v}")`);
+    return n;
   };
   const flag = (name: string): boolean => {
     const v = text(name)?.toLowerCase();
@@ -128,8 +155,19 @@ export function parseHostConfig(argv: readonly string[], env: Env, cwd: string =
   const optional = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
     v === undefined ? {} : ({ [key]: v } as { [P in K]: V });
 
+  const healthPort = port('AMBIT_HEALTH_PORT');
+  const health =
+    healthPort === undefined
+      ? undefined
+      : Object.freeze({
+          host: text('AMBIT_HEALTH_HOST') ?? DEFAULTS.healthHost,
+          port: healthPort,
+          maxEventLoopLagMs: int('AMBIT_MAX_EVENT_LOOP_LAG_MS') ?? DEFAULTS.maxEventLoopLagMs,
+        });
+
   return Object.freeze({
     help,
+    health,
     module,
     exportName,
     diagnostics,
@@ -146,6 +184,10 @@ export function parseHostConfig(argv: readonly string[], env: Env, cwd: string =
       ...optional('commitIntervalMs', int('AMBIT_COMMIT_INTERVAL_MS')),
       ...optional('sessionTimeoutMs', int('AMBIT_SESSION_TIMEOUT_MS')),
       ...optional('transactionTimeoutMs', int('AMBIT_TRANSACTION_TIMEOUT_MS')),
+      ...optional('handlerTimeoutMs', int('AMBIT_HANDLER_TIMEOUT_MS')),
+      ...optional('handlerAttempts', int('AMBIT_HANDLER_ATTEMPTS')),
+      ...optional('maxCrashAttempts', int('AMBIT_MAX_CRASH_ATTEMPTS')),
+      ...optional('forcedRestoreProbability', probability('AMBIT_FORCED_RESTORE')),
       stateReset: flag('AMBIT_STATE_RESET'),
       registerSchemas: flag('AMBIT_REGISTER_SCHEMAS'),
       faultPauseBeforeCommit: flag('AMBIT_FAULT_PAUSE_BEFORE_COMMIT'),

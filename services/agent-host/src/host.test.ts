@@ -47,6 +47,16 @@ function fakeRunning(options: { stopFails?: boolean; stopHangs?: boolean } = {})
       if (options.stopFails) throw new AmbitError('KAFKA_TIMEOUT', 'commit timed out');
       stopped.resolve();
     },
+    status: () => ({
+      agent: 'fake',
+      joined: true,
+      tasks: [],
+      ready: true,
+      lastLoopAt: Date.now(),
+      lastCommitAt: 0,
+      txnOpenSince: undefined,
+      stopping: false,
+    }),
   };
   return { running, stopped, calls };
 }

@@ -2,7 +2,8 @@
  * The host's life: parse config, load the agent, start it on the runtime, run until a
  * signal or a runtime failure, stop gracefully. Returns the exit code; `main.ts` exits.
  *
- *   exit 2  bad flags/environment, agent module or export not loadable, runtime config invalid
+ *   exit 2  bad flags/environment, agent module or export not loadable, runtime config invalid,
+ *           health port not bindable
  *   exit 1  startAgent failed, the runtime stopped with an error, or a graceful stop failed
  *           or outlived AMBIT_STOP_TIMEOUT_MS, or a second signal cut it short
  *   exit 0  stopped by SIGTERM/SIGINT (after `running.stop()`), or the runtime ended by itself
@@ -11,9 +12,10 @@
  */
 import type { AgentDefinition } from '@ambit/agent-api';
 import { isAmbitError, type Logger } from '@ambit/core';
-import { DIAGNOSTIC_CHANNELS, resolveRuntimeConfig, startAgent, type RunningAgent } from '@ambit/runtime';
+import { DIAGNOSTIC_CHANNELS, resolveRuntimeConfig, startAgent, type AgentStatus, type RunningAgent } from '@ambit/runtime';
 import { HELP, parseHostConfig, type Env, type HostConfig } from './config.ts';
 import { writeDiagnostics } from './diagnostics.ts';
+import { startHealthServer, type HealthServer } from './health.ts';
 import { loadAgent } from './load-agent.ts';
 import { createHostLogger } from './logger.ts';
 
@@ -76,6 +78,8 @@ export async function runHost(io: HostIo): Promise<number> {
     return [signal, fn] as const;
   });
   const unsubscribe = config.diagnostics === 'stdout' ? writeDiagnostics(Object.values(DIAGNOSTIC_CHANNELS), io.out) : (): void => {};
+  let health: HealthServer | undefined;
+  let current: (() => AgentStatus) | undefined;
 
   try {
     let agent: AgentDefinition;
@@ -87,6 +91,26 @@ export async function runHost(io: HostIo): Promise<number> {
       io.err(describe(e));
       return EXIT.CONFIG;
     }
+    if (config.health) {
+      try {
+        health = await startHealthServer({
+          host: config.health.host,
+          port: config.health.port,
+          limits: {
+            maxLoopStallMs: runtimeConfig.maxPollIntervalMs,
+            maxTxnAgeMs: runtimeConfig.transactionTimeoutMs,
+            maxEventLoopLagMs: config.health.maxEventLoopLagMs,
+          },
+          status: () => current?.(),
+        });
+        log.info('health endpoints listening', { host: config.health.host, port: health.port });
+      } catch (e) {
+        io.err(
+          `error [CONFIG_INVALID]: AMBIT_HEALTH_PORT ${config.health.port} on ${config.health.host} cannot be bound: ${(e as Error).message}`,
+        );
+        return EXIT.CONFIG;
+      }
+    }
     log.info('starting agent', { agent: agent.name, version: agent.version, namespace: runtimeConfig.namespace });
 
     let running: RunningAgent;
@@ -97,6 +121,7 @@ export async function runHost(io: HostIo): Promise<number> {
         return EXIT.FAILED;
       }
       running = started;
+      current = () => started.status();
     } catch (e) {
       io.err(describe(e));
       return EXIT.FAILED;
@@ -143,6 +168,7 @@ export async function runHost(io: HostIo): Promise<number> {
     log.info('stopped', { signal: signalled });
     return EXIT.OK;
   } finally {
+    await health?.close();
     unsubscribe();
     for (const [signal, fn] of listeners) io.offSignal(signal, fn);
   }
