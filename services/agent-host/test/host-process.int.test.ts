@@ -21,6 +21,28 @@ describe('agent-host process', () => {
     expect(host.stderrTail()).toContain('error [CONFIG_INVALID]: cannot load agent module examples/none/src/agent.ts: no such file');
   });
 
+  it('exits 2 within seconds on bad configuration, naming the variable', async () => {
+    const started = Date.now();
+    const host = spawnHost({
+      name: 'bad-config',
+      env: { ...env, AMBIT_INSTANCE_ID: 'bc', AMBIT_COMMIT_INTERVAL_MS: 'soon', AMBIT_HEALTH_PORT: '8080' },
+      args: ['--module', 'examples/moderation/src/agent.ts'],
+    });
+    expect(await host.waitExit(30_000)).toEqual({ code: 2, signal: null });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(host.stderrTail()).toContain('error [CONFIG_INVALID]: AMBIT_COMMIT_INTERVAL_MS must be a positive integer (got "soon")');
+  });
+
+  it('exits 2 when a runtime rule across settings fails, saying why', async () => {
+    const host = spawnHost({
+      name: 'bad-runtime-config',
+      env: { ...env, AMBIT_INSTANCE_ID: 'brc', AMBIT_COMMIT_INTERVAL_MS: '20000', AMBIT_TRANSACTION_TIMEOUT_MS: '10000' },
+      args: ['--module', 'examples/moderation/src/agent.ts'],
+    });
+    expect((await host.waitExit(30_000)).code).toBe(2);
+    expect(host.stderrTail()).toContain('commitIntervalMs must be below transactionTimeoutMs');
+  });
+
   it('exits 2 when the export is not an agent', async () => {
     const host = spawnHost({ name: 'bad-export', env, args: ['--module', 'examples/moderation/src/agent.ts', '--agent', 'fold'] });
     expect((await host.waitExit(10_000)).code).toBe(2);
