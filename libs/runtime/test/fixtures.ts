@@ -2,50 +2,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineAgent, input, jsonStore } from '@ambit/agent-api';
 import { createAdmin, createProducer, type ConsumedRecord, type KafkaConnection } from '@ambit/kafka';
 import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
 import { readTopicFully, testClientProfile, testPlatform, uniqueName } from '@ambit/testing';
+import { eventSchema, type CountEvent } from './agents.ts';
 import { resolveRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../src/index.ts';
 
-export const eventSchema = {
-  type: 'record',
-  name: 'CountEvent',
-  namespace: 'dev.ambit.test',
-  fields: [
-    { name: 'tenant', type: 'string' },
-    { name: 'n', type: 'int' },
-    { name: 'fail', type: 'boolean', default: false },
-  ],
-};
-export interface CountEvent {
-  tenant: string;
-  n: number;
-  fail: boolean;
-}
-export interface Tally {
-  count: number;
-  sum: number;
-  seq: number[];
-}
-
-/** Folds each key's events into a tally and decides every time; `fail` events write state, then throw. */
-export const counter = defineAgent({
-  name: 'counter',
-  version: '1.0.0',
-  inputs: { events: input<CountEvent>('events', eventSchema) },
-  stores: { tallies: jsonStore<Tally>() },
-  handlers: {
-    events: async (ctx, e) => {
-      const prev = (await ctx.stores.tallies.get(ctx.key)) ?? { count: 0, sum: 0, seq: [] };
-      const next = { count: prev.count + 1, sum: prev.sum + e.n, seq: [...prev.seq, e.n].slice(-20) };
-      ctx.stores.tallies.put(ctx.key, next);
-      if (e.fail) throw new Error(`event ${e.n} asked to fail`);
-      ctx.emitDecision({ tenant: e.tenant, kind: 'count', outcome: String(next.count) });
-      if (e.n % 10 === 0) ctx.emitEffect({ tenant: e.tenant, effectType: 'notify', target: ctx.key, payload: { n: e.n } });
-    },
-  },
-});
+export { counter, eventSchema } from './agents.ts';
+export type { CountEvent, Tally } from './agents.ts';
 
 export interface Namespace {
   ns: string;
