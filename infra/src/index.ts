@@ -10,3 +10,5 @@ export { brokerProperties, renderProperties, TEST_BROKER_PROPERTIES } from './se
 export { findKafkaJava, findRegistryJava, parseJavaVersion } from './java.ts';
 export type { JavaRuntime } from './java.ts';
 export { GLOBAL_COMPATIBILITY } from './registry.ts';
+export { registryReplica } from './registry-replica.ts';
+export type { RegistryReplica } from './registry-replica.ts';

@@ -376,6 +376,8 @@ class AgentRunner {
 
   async #closeTask(task: Task): Promise<void> {
     task.transition('CLOSED');
+    // Closed by this process, not by its death: what it had in flight is no crash evidence.
+    if (!this.#crashed) task.ledger?.clear();
     await task.restoring?.catch(() => undefined);
     await task.state?.close();
     task.state = undefined;
@@ -596,9 +598,9 @@ class AgentRunner {
     }
     if (this.#txn.open) await this.#commit();
     if (task.status !== 'RUNNING') return; // a forced restore took the task at that commit
-    const starts = task.ledger!.startSolo(r.topic, r.offset);
-    // Crashes so far: the unclean stop that left it in flight, plus every earlier solo start.
-    const crashes = starts;
+    const ledger = task.ledger!;
+    // Crashes so far: the unclean stop that left it in flight, plus every solo start that never returned.
+    const crashes = 1 + ledger.crashedStarts(r.topic, r.offset);
     if (crashes >= this.#cfg.maxCrashAttempts) {
       const input = this.#inputs.find((i) => i.topic === r.topic)!;
       const source = inputSource(input.declared, r.partition, r.offset);
@@ -611,7 +613,13 @@ class AgentRunner {
       await this.#deadLetter(task, r, source, cause, crashes);
       this.#advance(task, r);
     } else {
-      await this.#process(task, r);
+      ledger.startSolo(r.topic, r.offset);
+      try {
+        await this.#process(task, r);
+      } finally {
+        // Returned, even with an error (a registry outage aborts and retries): not a crash.
+        ledger.endSolo(r.topic, r.offset);
+      }
     }
     if (this.#txn.open) await this.#commit();
     if (r.offset >= upTo) task.suspects.delete(r.topic);

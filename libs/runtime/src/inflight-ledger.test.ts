@@ -27,12 +27,28 @@ describe('InflightLedger', () => {
     expect(new InflightLedger(file).suspects(new Map([['in', 0]]))).toEqual(new Map());
 
     a.dispatch(new Map([['in', 30]]));
-    expect(a.startSolo('in', 25)).toBe(1);
-    expect(new InflightLedger(file).startSolo('in', 25)).toBe(2);
+    a.startSolo('in', 25); // the process dies during the run
+    expect(new InflightLedger(file).crashedStarts('in', 25)).toBe(1);
+    const b = new InflightLedger(file);
+    b.startSolo('in', 25); // dies again
     const c = new InflightLedger(file);
-    expect(c.startSolo('in', 25)).toBe(3);
+    expect(c.crashedStarts('in', 25)).toBe(2);
+    expect(c.crashedStarts('in', 26)).toBe(0);
     c.committed(new Map([['in', 26]]));
-    expect(new InflightLedger(file).startSolo('in', 25)).toBe(1);
+    expect(new InflightLedger(file).crashedStarts('in', 25)).toBe(0);
+  });
+
+  it('a solo run that returns (even failing) is not a crash; a graceful close clears everything', () => {
+    const file = path();
+    const a = new InflightLedger(file);
+    a.dispatch(new Map([['in', 9]]));
+    a.startSolo('in', 5);
+    a.endSolo('in', 5); // e.g. aborted by a registry outage, retried later
+    a.startSolo('in', 5);
+    a.endSolo('in', 5);
+    expect(new InflightLedger(file).crashedStarts('in', 5)).toBe(0);
+    a.clear();
+    expect(new InflightLedger(file).suspects(new Map([['in', 0]]))).toEqual(new Map());
   });
 
   it('a missing or unreadable file means no evidence of a crash', () => {

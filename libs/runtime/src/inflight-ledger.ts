@@ -67,13 +67,35 @@ export class InflightLedger {
     if (changed) this.#write();
   }
 
-  /** Counts one more solo start of a suspect record (on disk before it runs); returns the new count. */
-  startSolo(topic: string, offset: number): number {
+  /** Solo starts of a suspect record that never finished: each one ended with the process dying. */
+  crashedStarts(topic: string, offset: number): number {
+    return this.#data.solo[`${topic}@${offset}`] ?? 0;
+  }
+
+  /** Counts a solo start of a suspect record, on disk before it runs. */
+  startSolo(topic: string, offset: number): void {
     const id = `${topic}@${offset}`;
-    const n = (this.#data.solo[id] ?? 0) + 1;
-    this.#data.solo[id] = n;
+    this.#data.solo[id] = (this.#data.solo[id] ?? 0) + 1;
     this.#write();
-    return n;
+  }
+
+  /**
+   * The solo run returned (done, failed, or aborted by a transient error such as a registry
+   * outage): the process survived it, so the start is not a crash.
+   */
+  endSolo(topic: string, offset: number): void {
+    const id = `${topic}@${offset}`;
+    const n = (this.#data.solo[id] ?? 0) - 1;
+    if (n > 0) this.#data.solo[id] = n;
+    else delete this.#data.solo[id];
+    this.#write();
+  }
+
+  /** A graceful close: nothing in flight is evidence of a crash. */
+  clear(): void {
+    if (Object.keys(this.#data.dispatched).length === 0 && Object.keys(this.#data.solo).length === 0) return;
+    this.#data = { dispatched: {}, solo: {} };
+    this.#write();
   }
 
   /** A commit moved the task to `positions`: nothing below them is in flight any more. */

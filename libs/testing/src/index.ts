@@ -36,3 +36,4 @@ export type {
   ReadTopicOptions,
   WithHeaders,
 } from './verify.ts';
+export { freePort } from './ports.ts';

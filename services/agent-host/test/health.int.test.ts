@@ -4,12 +4,20 @@
  * runs; /health/live answers 200 throughout.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAdmin, createProducer } from '@ambit/kafka';
-import { CHANNELS, killAllHosts, spawnHost, testClientProfile, testPlatform, uniqueName, type DiagnosticEvent } from '@ambit/testing';
+import {
+  CHANNELS,
+  freePort,
+  killAllHosts,
+  spawnHost,
+  testClientProfile,
+  testPlatform,
+  uniqueName,
+  type DiagnosticEvent,
+} from '@ambit/testing';
 import { setUpNamespace } from '../../../examples/moderation/test/support.ts';
 
 const platform = testPlatform();
@@ -17,14 +25,6 @@ afterAll(() => killAllHosts());
 
 const KEYS = 120_000;
 const PARTITIONS = 6;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('agent-host health endpoints', () => {
   it('readiness is false while the tasks restore and true after; liveness holds throughout', { timeout: 180_000 }, async () => {
