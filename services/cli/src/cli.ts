@@ -6,9 +6,10 @@
 import { parseArgs } from 'node:util';
 import { isAmbitError } from '@ambit/core';
 import { EXIT, UsageError, type Command, type CommandIo } from './command.ts';
+import { dlqRedrive } from './commands/dlq.ts';
 import { topicsApply, topicsList } from './commands/topics.ts';
 
-export const COMMANDS: readonly Command[] = [topicsApply, topicsList];
+export const COMMANDS: readonly Command[] = [topicsApply, topicsList, dlqRedrive];
 
 /** Runs `ambit <argv...>`; resolves to the exit code. */
 export async function run(argv: readonly string[], io: CommandIo, commands: readonly Command[] = COMMANDS): Promise<number> {
