@@ -64,6 +64,8 @@ const FENCE_WINDOW_MS = 60_000;
 /** How often each task's timer index is scanned, and how many timers one scan fires at most. */
 const TIMER_SCAN_INTERVAL_MS = 50;
 const TIMER_BATCH = 200;
+/** Lookups of an unknown writer schema id before its record is dead-lettered (backoff 0.5, 1, 2 s). */
+const UNKNOWN_SCHEMA_ATTEMPTS = 4;
 
 interface Input {
   readonly alias: string;
@@ -635,13 +637,21 @@ class AgentRunner {
     }
     await this.#beginIfNeeded();
     let value: unknown;
-    try {
-      value = await input.serde.deserialize(r.value ?? Buffer.alloc(0));
-    } catch (e) {
-      if (isAmbitError(e) && e.action === 'retry') throw e; // registry outage: abort, rewind, retry later
-      await this.#deadLetter(task, r, source, e, 1);
-      this.#advance(task, r);
-      return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        value = await input.serde.deserialize(r.value ?? Buffer.alloc(0));
+        break;
+      } catch (e) {
+        if (isAmbitError(e) && e.action === 'retry') throw e; // registry outage: abort, rewind, retry later
+        // An id the registry does not know yet may be a replica catching up: ask again, with backoff.
+        if (isAmbitError(e, 'SERDE_UNKNOWN_SCHEMA') && attempt < UNKNOWN_SCHEMA_ATTEMPTS) {
+          await new Promise((res) => setTimeout(res, 250 * 2 ** attempt));
+          continue;
+        }
+        await this.#deadLetter(task, r, source, e, attempt);
+        this.#advance(task, r);
+        return;
+      }
     }
     const handler = (this.#agent.handlers as Record<string, (ctx: unknown, v: unknown) => unknown>)[input.alias]!;
     const metadata: RecordMetadata = {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defineAgent } from '@ambit/agent-api';
+import { createProducer } from '@ambit/kafka';
 import { startAgent } from '../src/index.ts';
 import { counter, freshNamespace, readCommitted } from './fixtures.ts';
 
@@ -105,5 +106,49 @@ describe('agent runtime', () => {
     expect(dlq[0]!.headers['ambit-dlq-code']?.toString()).toBe('RUNTIME_HANDLER_TIMEOUT');
     expect(dlq[0]!.headers['ambit-dlq-attempts']?.toString()).toBe('2');
     expect(dlq[0]!.headers['ambit-dlq-cause']?.toString()).toBe('handler for events/0/1 did not finish within 300 ms');
+  });
+
+  it('corrupt, truncated and unknown-schema records go to the DLQ with their bytes, headers and cause; the partition moves on', async () => {
+    const n = await freshNamespace(1);
+    await n.produce([{ key: 'k', value: { tenant: 't', n: 1, fail: false } }]);
+    const good = (await readCommitted(n.conn, `${n.ns}.events`, 1))[0]!.value!;
+    const unknownId = Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), good.subarray(5)]);
+    const raw = [
+      { name: 'bad-magic', value: Buffer.from('{"tenant":"t","n":2}') },
+      { name: 'truncated', value: good.subarray(0, 7) },
+      { name: 'unknown-id', value: unknownId },
+    ];
+    const producer = await createProducer(n.conn);
+    try {
+      await producer.send(raw.map((r) => ({ topic: `${n.ns}.events`, key: 'k', value: r.value, headers: { probe: Buffer.from(r.name) } })));
+    } finally {
+      await producer.close();
+    }
+    await n.produce([{ key: 'k', value: { tenant: 't', n: 5, fail: false } }]);
+    const running = await startAgent(counter, n.config());
+    try {
+      await until(async () => (await readCommitted(n.conn, `${n.ns}.decisions`, 1)).length >= 2);
+    } finally {
+      await running.stop();
+    }
+    const decisions = await readCommitted(n.conn, `${n.ns}.decisions`, 1);
+    expect(decisions.map((d) => d.headers['ambit-source']?.toString())).toEqual(['events/0/0', 'events/0/4']);
+    const dlq = await readCommitted(n.conn, `${n.ns}.counter.dlq`, 1);
+    const h = (r: (typeof dlq)[number], k: string) => r.headers[k]?.toString();
+    expect(
+      dlq.map((r) => [
+        h(r, 'probe'),
+        h(r, 'ambit-source'),
+        h(r, 'ambit-dlq-code'),
+        h(r, 'ambit-dlq-attempts'),
+        h(r, 'ambit-agent-version'),
+      ]),
+    ).toEqual([
+      ['bad-magic', 'events/0/1', 'SERDE_BAD_BYTES', '1', '1.0.0'],
+      ['truncated', 'events/0/2', 'SERDE_BAD_BYTES', '1', '1.0.0'],
+      ['unknown-id', 'events/0/3', 'SERDE_UNKNOWN_SCHEMA', '4', '1.0.0'],
+    ]);
+    expect(dlq.map((r) => r.value)).toEqual(raw.map((r) => r.value));
+    expect(h(dlq[2]!, 'ambit-dlq-cause')).toContain('is not known to the registry');
   });
 });
