@@ -88,6 +88,52 @@ export interface Timers {
   cancel(name: string): void;
 }
 
+/** Tokens and cost a step consumed; summed per record onto its decisions (`usage`). */
+export interface StepUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costMinor?: number;
+  readonly currency?: string;
+}
+
+/** What a step's function gets. */
+export interface StepContext {
+  /** The step's identity (cause, handler, name, occurrence): send it along, e.g. as a request header. */
+  readonly stepId: string;
+  /** 1 for the first call, then 2, 3 ... on retries within this run. */
+  readonly attempt: number;
+  /** Aborted when the step's timeout passes. */
+  readonly signal: AbortSignal;
+  /** Records what this call consumed (model tokens, cost). */
+  usage(u: StepUsage): void;
+}
+
+export interface StepOptions {
+  /** Per-call deadline (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Calls before the step fails for good (default 3), with exponential backoff between them. */
+  readonly attempts?: number;
+  /** First backoff (default 200 ms), doubled per retry, at most 5 s. */
+  readonly backoffMs?: number;
+  /** The step's input (JSON), hashed into its journal entry so replay can tell a changed input. */
+  readonly input?: unknown;
+  /** Whether an error is worth another call (default: every error but a TerminalError). */
+  readonly retryable?: (error: unknown) => boolean;
+}
+
+/**
+ * Thrown by a step (or a handler) for a failure no retry can fix: the record goes to the
+ * DLQ at once, without further handler attempts.
+ */
+export class TerminalError extends Error {
+  override readonly name = 'TerminalError';
+  readonly code: string;
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code ?? 'TERMINAL';
+  }
+}
+
 export interface AgentContext<Stores extends Record<string, unknown> = Record<string, unknown>> {
   /** The key of the record (the entity the agent is working on). */
   readonly key: string;
@@ -100,5 +146,13 @@ export interface AgentContext<Stores extends Record<string, unknown> = Record<st
   /** Emits a decision; returns its deterministic id. */
   emitDecision(decision: DecisionInput): string;
   readonly timers: Timers;
+  /**
+   * Runs a non-deterministic call (a model, a tool) as a durable step: its result (or its
+   * final error) is journaled as soon as it completes, and a re-run of this record (a
+   * retry, a restart after a crash, another owner) gets the journaled result instead of
+   * calling again. The result must be JSON-serializable and within the entry size cap.
+   * Steps must be called in the same order with the same names on every run.
+   */
+  step<T>(name: string, fn: (step: StepContext) => Promise<T> | T, options?: StepOptions): Promise<T>;
   readonly log: AgentLogger;
 }

@@ -7,7 +7,11 @@ export type {
   EffectInput,
   RangeOptions,
   RecordMetadata,
+  StepContext,
+  StepOptions,
+  StepUsage,
   Store,
   TimerInfo,
   Timers,
 } from './context.ts';
+export { TerminalError } from './context.ts';

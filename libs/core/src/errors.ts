@@ -50,6 +50,9 @@ export const ErrorCodes = {
   STATE_CHANGELOG_RECREATED: { action: 'fail', summary: 'changelog topic id differs from the checkpoint: reset the state explicitly' },
   // libs/runtime
   RUNTIME_HANDLER_TIMEOUT: { action: 'fail', summary: 'a handler did not finish within the per-record timeout' },
+  RUNTIME_NON_DETERMINISM: { action: 'fail', summary: 'a step name differs from the journaled one at the same position' },
+  RUNTIME_STEP_TOO_LARGE: { action: 'fail', summary: 'a step result is over the journal entry size cap' },
+  RUNTIME_STEP_NOT_SERIALIZABLE: { action: 'fail', summary: 'a step result cannot be serialized as JSON' },
   RUNTIME_POISON_RECORD: { action: 'fail', summary: 'a record crashed the process repeatedly: dead-lettered without running it again' },
   // infra
   INFRA_JAVA_MISSING: { action: 'fail', summary: 'no suitable Java runtime found' },

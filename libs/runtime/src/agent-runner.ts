@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import type { AnyAgentDefinition, InputSpec, RecordMetadata } from '@ambit/agent-api';
+import { TerminalError, type StepUsage } from '@ambit/agent-api';
 import { AmbitError, isAmbitError, type TopicPartition } from '@ambit/core';
 import {
   createAdmin,
@@ -26,6 +27,7 @@ import {
   type KafkaConnection,
   type KafkaConsumer,
   type OffsetToCommit,
+  type ProducerRecord,
   type TransactionalProducer,
 } from '@ambit/kafka';
 import { loadSchema } from '@ambit/schemas';
@@ -43,10 +45,13 @@ import {
   groupId,
   Headers,
   inputSource,
+  journalTopic,
   topicName,
   transactionalId,
 } from './names.ts';
 import { InflightLedger } from './inflight-ledger.ts';
+import { KafkaJournal, type JournalEntryValue } from './journal.ts';
+import type { StepRun } from './steps.ts';
 import { Restorer } from './restorer.ts';
 import { Task } from './task.ts';
 import { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource, type DueTimer } from './timers.ts';
@@ -58,6 +63,10 @@ const CHANGELOG_CONFIGS = {
   'delete.retention.ms': '86400000',
 };
 const DELETE_RETENTION_MS = 86_400_000;
+/** The journal outlives its records' commits: replay serves steps from it (schemas/topics.yaml, profile journal). */
+const JOURNAL_RETENTION_MS = '604800000';
+/** Internal store of each task's progress: completed offsets above the committed position, the journal mark. */
+const PROGRESS_STORE = 'ambit-progress';
 /** Fenced this many times within FENCE_WINDOW_MS: another live process uses our instance id. */
 const FENCE_LIMIT = 3;
 const FENCE_WINDOW_MS = 60_000;
@@ -66,6 +75,17 @@ const TIMER_SCAN_INTERVAL_MS = 50;
 const TIMER_BATCH = 200;
 /** Lookups of an unknown writer schema id before its record is dead-lettered (backoff 0.5, 1, 2 s). */
 const UNKNOWN_SCHEMA_ATTEMPTS = 4;
+
+/** One unit of work in a task's key slot: a record, or a timer firing. */
+type Work =
+  | { readonly kind: 'record'; readonly key: string; readonly source: string; readonly r: ConsumedRecord }
+  | { readonly kind: 'timer'; readonly key: string; readonly source: string; readonly t: DueTimer };
+
+/** What a completed piece of work still has to do under the lock: join the transaction, or be dropped. */
+interface Stage {
+  apply(): Promise<void>;
+  drop(): void;
+}
 
 interface Input {
   readonly alias: string;
@@ -116,6 +136,7 @@ class AgentRunner {
   #producer!: TransactionalProducer;
   #collector!: RecordCollector;
   #restorer!: Restorer;
+  #journal!: KafkaJournal;
   #inputs: Input[] = [];
   #partitions = 0;
   #changelogIds = new Map<string, string>();
@@ -168,7 +189,7 @@ class AgentRunner {
 
   async start(): Promise<void> {
     const cfg = this.#cfg;
-    this.#storeNames = [...Object.keys(this.#agent.stores), ...(this.#agent.onTimer ? [TIMER_STORE] : [])];
+    this.#storeNames = [...Object.keys(this.#agent.stores), ...(this.#agent.onTimer ? [TIMER_STORE] : []), PROGRESS_STORE];
     this.#admin = await createAdmin(this.#conn);
     await this.#admin.describeCluster();
     await this.#checkTopics();
@@ -196,6 +217,19 @@ class AgentRunner {
       autoRegister: auto,
     });
 
+    this.#journal = new KafkaJournal({
+      conn: this.#conn,
+      topic: journalTopic(cfg.namespace, this.#agent.name),
+      // Internal data: the runtime registers its own subject, as it creates its own topics.
+      serde: avroSerde<JournalEntryValue>({
+        registry,
+        subject: valueSubject(journalTopic(cfg.namespace, this.#agent.name)),
+        schema: loadSchema('JournalEntry').schema,
+        autoRegister: true,
+      }),
+      agent: { name: this.#agent.name, version: this.#agent.version },
+      logger: this.#log,
+    });
     this.#producer = await this.#newProducer();
     this.#collector = new RecordCollector(this.#producer);
     this.#consumer = await createConsumer(this.#conn, {
@@ -270,12 +304,16 @@ class AgentRunner {
       );
     }
     this.#partitions = described[0]!.partitions;
-    const internal = [
+    const internal: Array<{ name: string; configs: Readonly<Record<string, string>> }> = [
       ...this.#storeNames.map((s) => ({
         name: changelogTopic(cfg.namespace, this.#agent.name, s),
         configs: CHANGELOG_CONFIGS,
       })),
       { name: dlqTopic(cfg.namespace, this.#agent.name), configs: { 'cleanup.policy': 'delete' } },
+      {
+        name: journalTopic(cfg.namespace, this.#agent.name),
+        configs: { 'cleanup.policy': 'delete', 'retention.ms': JOURNAL_RETENTION_MS },
+      },
     ];
     await this.#admin.createTopics(
       internal.map((t) => ({ name: t.name, partitions: this.#partitions, replicationFactor: 1, configs: t.configs })),
@@ -378,6 +416,8 @@ class AgentRunner {
 
   async #closeTask(task: Task): Promise<void> {
     task.transition('CLOSED');
+    task.resetWork();
+    this.#journal.forget(task.partition);
     // Closed by this process, not by its death: what it had in flight is no crash evidence.
     if (!this.#crashed) task.ledger?.clear();
     await task.restoring?.catch(() => undefined);
@@ -409,22 +449,22 @@ class AgentRunner {
         await this.#exclusive(async () => {
           try {
             this.#pauseNotRunning();
-            this.#recordDispatch(records);
-            for (const r of records) {
-              if (this.#stopping) break;
-              const task = this.#tasks.get(r.partition);
-              // Records of tasks that are not running yet are dropped; the task seeks back before it runs.
-              if (!task || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
-              await this.#dispatch(task, r);
+            if (!this.#stopping) {
+              this.#enqueue(records);
+              for (const task of [...this.#tasks.values()]) await this.#pump(task);
+              if (this.#agent.onTimer) await this.#fireTimers();
             }
-            if (this.#agent.onTimer && !this.#stopping) await this.#fireTimers();
             if (this.#txn.open && this.#commitDue()) await this.#commit();
+            this.#applyBackpressure();
           } catch (e) {
             if (this.#crashed) throw e;
             await this.#handleError(e, 'poll loop');
           }
         });
+        if (this.#fatal !== undefined) throw this.#fatal;
       }
+      if (!this.#crashed) await this.#drain();
+      if (this.#fatal !== undefined) throw this.#fatal;
       if (this.#txn.open && !this.#crashed) {
         await this.#exclusive(async () => {
           try {
@@ -442,6 +482,7 @@ class AgentRunner {
     for (const t of [...this.#tasks.values()]) await this.#closeTask(t);
     await this.#restorer.close().catch(() => undefined);
     await this.#producer.close().catch(() => undefined);
+    await this.#journal.close();
     await this.#admin.close().catch(() => undefined);
     if (fatal !== undefined) throw fatal;
   }
@@ -475,11 +516,40 @@ class AgentRunner {
       task.state = await openTaskState(this.#taskDir(task.partition), this.#storeNames, {
         changelog: { append: (store, key, value) => this.#pendingChangelog.push({ task, store, key, value }) },
       });
-      task.resumeAt = await this.#restorer.restore(task);
+      const resumeAt = await this.#restorer.restore(task);
+      await this.#readProgress(task, resumeAt);
+      task.resumeAt = resumeAt;
     })().catch((e: unknown) => {
       if (task.status === 'CLOSED') return;
       this.#fatalFromRestore = e;
     });
+  }
+
+  /**
+   * After a restore: the offsets committed as done above each resume position are skipped
+   * when fetched again, and the journal is read back from its mark.
+   */
+  async #readProgress(task: Task, resumeAt: ReadonlyMap<string, number>): Promise<void> {
+    const store = task.state!.store(PROGRESS_STORE);
+    task.skip = new Map();
+    task.progressWritten.clear();
+    for (const tp of task.inputs) {
+      const key = `done/${tp.topic}`;
+      const raw = await store.get(key);
+      if (!raw) continue;
+      task.progressWritten.set(key, raw.toString());
+      const p = JSON.parse(raw.toString()) as { at: number; done: number[] };
+      if (p.at === resumeAt.get(tp.topic)) task.skip.set(tp.topic, new Set(p.done));
+      else
+        this.#log.warn('progress record does not match the committed offset; not skipping', {
+          task: task.partition,
+          topic: tp.topic,
+          at: p.at,
+        });
+    }
+    const mark = await store.get('journal');
+    if (mark) task.progressWritten.set('journal', mark.toString());
+    await this.#journal.load(this.#admin, task.partition, mark ? Number(mark.toString()) : -1);
   }
 
   /**
@@ -499,6 +569,8 @@ class AgentRunner {
     } catch {
       return; // mid-rebalance: try at a later commit
     }
+    task.resetWork(); // work in flight is dropped and runs again after the restore
+    this.#journal.forget(task.partition);
     await task.state?.close();
     task.state = undefined;
     task.positions.clear();
@@ -509,6 +581,8 @@ class AgentRunner {
   }
 
   #fatalFromRestore: unknown;
+  /** An error no handler could take (set from a completion callback): the loop stops with it. */
+  #fatal: unknown;
   #pendingChangelog: Array<{ task: Task; store: string; key: string; value: Buffer | null }> = [];
 
   /** Restored tasks: seek their inputs to the committed offsets and start running. */
@@ -572,52 +646,154 @@ class AgentRunner {
     }
   }
 
-  // ---- one record ----
+  // ---- work: records and timer firings, key by key (ARCHITECTURE invariant 6) ----
 
-  /** Before any record of this poll runs: each task's highest dispatched offsets go to its in-flight ledger. */
-  #recordDispatch(records: readonly ConsumedRecord[]): void {
-    const highest = new Map<Task, Map<string, number>>();
+  /**
+   * Fetched records join their task's queue in offset order and its offset tracker (a
+   * queued record is incomplete); a record committed as done above the position before a
+   * restart completes at once without running.
+   */
+  #enqueue(records: readonly ConsumedRecord[]): void {
     for (const r of records) {
       const task = this.#tasks.get(r.partition);
-      if (!task?.ledger || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
-      const m = highest.get(task) ?? new Map<string, number>();
-      m.set(r.topic, Math.max(m.get(r.topic) ?? -1, r.offset));
-      highest.set(task, m);
+      // Records of tasks that are not running yet are dropped; the task seeks back before it runs.
+      if (!task || task.status !== 'RUNNING' || !task.holdsInput(r.topic)) continue;
+      const last = task.enqueued.get(r.topic);
+      if (last !== undefined && r.offset <= last) continue; // fetched twice around a seek
+      task.enqueued.set(r.topic, r.offset);
+      const tracker = task.tracker(r.topic);
+      tracker.add(r.offset);
+      if (task.skip.get(r.topic)?.has(r.offset)) {
+        tracker.complete(r.offset);
+        continue;
+      }
+      task.pending.push(r);
     }
-    for (const [task, m] of highest) task.ledger!.dispatch(m);
   }
 
   /**
-   * Routes one record: a suspect left by an unclean stop runs alone in its own transaction,
-   * after its start is counted; one that already took the process down `maxCrashAttempts`
-   * times (the stop that made it a suspect included) goes to the DLQ without running.
+   * Starts what may start: queued records whose key is idle and that no earlier queued record
+   * of the same key precedes, while the task has fewer than `maxInFlight` running and the
+   * record is within `maxDistance` of the lowest incomplete offset. Suspects left by an
+   * unclean stop run alone, in order, first.
    */
-  async #dispatch(task: Task, r: ConsumedRecord): Promise<void> {
-    const upTo = task.suspects.get(r.topic);
-    if (upTo === undefined || r.offset > upTo) {
-      await this.#process(task, r);
+  async #pump(task: Task): Promise<void> {
+    while (task.status === 'RUNNING' && task.pending.length > 0 && task.suspects.size > 0) {
+      const head = task.pending[0]!;
+      const upTo = task.suspects.get(head.topic);
+      if (upTo === undefined || head.offset > upTo) {
+        if (upTo !== undefined) task.suspects.delete(head.topic);
+        if (![...task.suspects.keys()].some((t) => task.pending.some((r) => r.topic === t))) task.suspects.clear();
+        break;
+      }
+      if (task.inFlight > 0) return; // a suspect runs alone
+      task.pending.shift();
+      await this.#runSuspect(task, head, upTo);
+    }
+    if (task.status !== 'RUNNING' || task.pending.length === 0) return;
+    const capacity = this.#cfg.maxInFlight - task.inFlight;
+    if (capacity <= 0) return;
+    const picked: ConsumedRecord[] = [];
+    const rest: ConsumedRecord[] = [];
+    const held = new Set<string>();
+    for (const r of task.pending) {
+      const key = r.key ?? '';
+      const low = task.tracker(r.topic).lowestIncomplete() ?? r.offset;
+      if (picked.length >= capacity || task.busy.has(key) || held.has(key) || r.offset - low > this.#cfg.maxDistance) {
+        held.add(key); // later records of this key wait behind it
+        rest.push(r);
+        continue;
+      }
+      held.add(key);
+      picked.push(r);
+    }
+    if (picked.length === 0) return;
+    task.pending = rest;
+    // On disk before any of them runs: the evidence an unclean stop leaves.
+    const highest = new Map<string, number>();
+    for (const r of picked) highest.set(r.topic, Math.max(highest.get(r.topic) ?? -1, r.offset));
+    task.ledger?.dispatch(highest);
+    for (const r of picked) this.#start(task, { kind: 'record', key: r.key ?? '', source: this.#sourceOf(r), r });
+  }
+
+  #sourceOf(r: ConsumedRecord): string {
+    const input = this.#inputs.find((i) => i.topic === r.topic)!;
+    return inputSource(input.declared, r.partition, r.offset);
+  }
+
+  /** Runs `work` concurrently; its completion is applied under the lock, unless the task moved on (abort, revoke) since. */
+  #start(task: Task, work: Work): void {
+    task.busy.add(work.key);
+    task.inFlight++;
+    const epoch = task.epoch;
+    void this.#execute(task, work, epoch)
+      .then(
+        (stage) => this.#exclusive(() => this.#complete(task, epoch, work, stage)),
+        (e: unknown) =>
+          this.#exclusive(async () => {
+            if (task.epoch !== epoch) return;
+            await this.#handleError(e, 'handler');
+          }),
+      )
+      .catch((e: unknown) => {
+        this.#fatal ??= e;
+      });
+  }
+
+  async #complete(task: Task, epoch: number, work: Work, stage: Stage): Promise<void> {
+    if (task.epoch !== epoch || task.status !== 'RUNNING') {
+      stage.drop(); // a completion of a revoked, restored or rewound task
       return;
     }
+    try {
+      await stage.apply();
+    } catch (e) {
+      stage.drop();
+      await this.#handleError(e, 'staging a completed record');
+      return;
+    }
+    task.busy.delete(work.key);
+    task.inFlight--;
+    this.#completed(task, work);
+    await this.#pump(task);
+  }
+
+  #completed(task: Task, work: Work): void {
+    if (work.kind === 'record') task.tracker(work.r.topic).complete(work.r.offset);
+    task.txnCauses.add(work.source);
+    task.txnRecords++;
+    this.#txn.records++;
+    this.#txn.tasks.add(task.partition);
+    publish('txn', { event: 'progress', records: this.#txn.records, tasks: [...this.#txn.tasks] });
+  }
+
+  /**
+   * A suspect left by an unclean stop runs alone in its own transaction, after its start is
+   * counted; one that already took the process down `maxCrashAttempts` times (the stop that
+   * made it a suspect included) goes to the DLQ without running.
+   */
+  async #runSuspect(task: Task, r: ConsumedRecord, upTo: number): Promise<void> {
     if (this.#txn.open) await this.#commit();
     if (task.status !== 'RUNNING') return; // a forced restore took the task at that commit
     const ledger = task.ledger!;
+    const work: Work = { kind: 'record', key: r.key ?? '', source: this.#sourceOf(r), r };
     // Crashes so far: the unclean stop that left it in flight, plus every solo start that never returned.
     const crashes = 1 + ledger.crashedStarts(r.topic, r.offset);
     if (crashes >= this.#cfg.maxCrashAttempts) {
-      const input = this.#inputs.find((i) => i.topic === r.topic)!;
-      const source = inputSource(input.declared, r.partition, r.offset);
       await this.#beginIfNeeded();
       const cause = new AmbitError(
         'RUNTIME_POISON_RECORD',
-        `record ${source} was in flight at ${crashes} unclean stops of the process; dead-lettered without running it again`,
+        `record ${work.source} was in flight at ${crashes} unclean stops of the process; dead-lettered without running it again`,
       );
-      this.#log.error('poison record: dead-lettered after crashing the process', { source, crashes });
-      await this.#deadLetter(task, r, source, cause, crashes);
-      this.#advance(task, r);
+      this.#log.error('poison record: dead-lettered after crashing the process', { source: work.source, crashes });
+      await this.#sendDeadLetter(task, r, work.source, cause, crashes);
+      this.#completed(task, work);
     } else {
       ledger.startSolo(r.topic, r.offset);
       try {
-        await this.#process(task, r);
+        const stage = await this.#execute(task, work, task.epoch);
+        await stage.apply();
+        this.#completed(task, work);
       } finally {
         // Returned, even with an error (a registry outage aborts and retries): not a crash.
         ledger.endSolo(r.topic, r.offset);
@@ -627,15 +803,16 @@ class AgentRunner {
     if (r.offset >= upTo) task.suspects.delete(r.topic);
   }
 
-  async #process(task: Task, r: ConsumedRecord): Promise<void> {
+  /** Runs one piece of work to the point where only staging is left (outside the lock). */
+  async #execute(task: Task, work: Work, epoch: number): Promise<Stage> {
+    if (work.kind === 'timer') return this.#executeTimer(task, work, epoch);
+    const r = work.r;
     const input = this.#inputs.find((i) => i.topic === r.topic)!;
-    const source = inputSource(input.declared, r.partition, r.offset);
     if (r.key !== null && partitionFor(r.key, this.#partitions) !== r.partition) {
-      // A foreign partitioner breaks state locality: report it (DLQ by policy comes with the DLQ issue).
-      publish('error', { event: 'key-in-wrong-partition', code: 'CONFIG_INVALID', task: task.partition, source });
-      this.#log.warn('record key hashes to another partition (producer not using murmur2?)', { source });
+      // A foreign partitioner breaks state locality: report it.
+      publish('error', { event: 'key-in-wrong-partition', code: 'CONFIG_INVALID', task: task.partition, source: work.source });
+      this.#log.warn('record key hashes to another partition (producer not using murmur2?)', { source: work.source });
     }
-    await this.#beginIfNeeded();
     let value: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -648,9 +825,7 @@ class AgentRunner {
           await new Promise((res) => setTimeout(res, 250 * 2 ** attempt));
           continue;
         }
-        await this.#deadLetter(task, r, source, e, attempt);
-        this.#advance(task, r);
-        return;
+        return this.#deadLetterStage(task, r, work.source, e, attempt);
       }
     }
     const handler = (this.#agent.handlers as Record<string, (ctx: unknown, v: unknown) => unknown>)[input.alias]!;
@@ -661,25 +836,93 @@ class AgentRunner {
       timestamp: r.timestamp,
       headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString('utf8')])),
     };
-    const failure = await this.#runInScope(task, { key: r.key ?? '', source, metadata, now: r.timestamp }, (ctx) => handler(ctx, value));
-    if (failure !== undefined) await this.#deadLetter(task, r, source, failure.error, failure.attempts);
-    this.#advance(task, r);
+    const outcome = await this.#attempts(
+      task,
+      epoch,
+      input.alias,
+      { key: work.key, source: work.source, metadata, now: r.timestamp },
+      (ctx) => handler(ctx, value),
+    );
+    if ('failure' in outcome) return this.#deadLetterStage(task, r, work.source, outcome.failure, outcome.attempts);
+    return this.#outputStage(outcome.scope, outcome.encoded);
+  }
+
+  async #executeTimer(task: Task, work: Extract<Work, { kind: 'timer' }>, epoch: number): Promise<Stage> {
+    const t = work.t;
+    const onTimer = this.#agent.onTimer!;
+    const metadata: RecordMetadata = { topic: '', partition: task.partition, offset: -1, timestamp: t.dueAt, headers: {} };
+    const outcome = await this.#attempts(
+      task,
+      epoch,
+      'onTimer',
+      { key: t.key, source: work.source, metadata, now: t.dueAt },
+      async (ctx, scope) => {
+        if (await consumeTimer(scope.store(TIMER_STORE), t)) await onTimer(ctx, { name: t.name, dueAt: t.dueAt, payload: t.payload });
+      },
+    );
+    if (!('failure' in outcome)) return this.#outputStage(outcome.scope, outcome.encoded);
+    // The timer keeps failing: drop it (in its own scope) and record why in the DLQ.
+    return {
+      apply: async () => {
+        await this.#beginIfNeeded();
+        const scope = task.state!.beginRecord();
+        await consumeTimer(scope.store(TIMER_STORE), t);
+        scope.commit();
+        await this.#flushChangelog();
+        const value = Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload }));
+        await this.#sendDeadLetter(task, { key: t.key, value, headers: {} }, work.source, outcome.failure, outcome.attempts);
+      },
+      drop: () => undefined,
+    };
+  }
+
+  /** A completed record: its scope's writes, changelog records and outputs join the open transaction together. */
+  #outputStage(scope: RecordScope, encoded: ProducerRecord[]): Stage {
+    return {
+      apply: async () => {
+        await this.#beginIfNeeded();
+        scope.commit();
+        await this.#flushChangelog();
+        for (const rec of encoded) await this.#collector.send(rec);
+      },
+      drop: () => scope.discard(),
+    };
+  }
+
+  #deadLetterStage(task: Task, r: ConsumedRecord, source: string, cause: unknown, attempts: number): Stage {
+    return {
+      apply: async () => {
+        await this.#beginIfNeeded();
+        await this.#sendDeadLetter(task, r, source, cause, attempts);
+      },
+      drop: () => undefined,
+    };
   }
 
   /**
-   * Runs `body` in a fresh record scope per attempt; on success the scope's writes, its
-   * changelog records and its outputs join the open transaction together. Returns the last
-   * error after `handlerAttempts` failures (nothing of any attempt is left behind).
+   * Runs `body` in a fresh record scope per attempt, up to `handlerAttempts` times with
+   * backoff (a TerminalError or a non-determinism error ends it at once). Returns the scope
+   * and encoded outputs of the successful attempt, or the last error.
    */
-  async #runInScope(
+  async #attempts(
     task: Task,
+    epoch: number,
+    handler: string,
     at: { key: string; source: string; metadata: RecordMetadata; now: number },
     body: (ctx: ReturnType<typeof createContext>, scope: RecordScope) => unknown,
-  ): Promise<{ error: unknown; attempts: number } | undefined> {
+  ): Promise<{ scope: RecordScope; encoded: ProducerRecord[] } | { failure: unknown; attempts: number }> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.#cfg.handlerAttempts; attempt++) {
-      const scope = task.state!.beginRecord();
+      if (task.epoch !== epoch || !task.state) throw new AmbitError('KAFKA_TXN_ABORTABLE', 'task moved on while its record ran');
+      const scope = task.state.beginRecord();
       const outputs: RecordOutputs = { effects: [], decisions: [] };
+      const steps: StepRun = {
+        cause: at.source,
+        handler,
+        journal: this.#journal.forRun(task.partition, at.key),
+        maxEntryBytes: this.#cfg.stepEntryMaxBytes,
+        usage: [],
+      };
       try {
         const ctx = createContext({
           agent: this.#agent.name,
@@ -692,63 +935,39 @@ class AgentRunner {
           logger: this.#log,
           outputs,
           timersEnabled: this.#agent.onTimer !== undefined,
+          steps,
         });
         await this.#withDeadline(body(ctx, scope), at.source);
         await settleTimers(ctx.timers);
-        const encoded = await this.#encodeOutputs(task, at.key, at.now, at.source, outputs);
-        scope.commit();
-        await this.#flushChangelog();
-        for (const rec of encoded) await this.#collector.send(rec);
-        return undefined;
+        const encoded = await this.#encodeOutputs(task, at.key, at.now, at.source, outputs, steps.usage);
+        return { scope, encoded };
       } catch (e) {
         scope.discard();
-        this.#pendingChangelog = [];
         lastError = e;
         if (isAmbitError(e) && (e.action === 'retry' || e.action === 'abort' || e.action === 'rejoin' || e.action === 'recreate')) throw e;
         this.#log.warn('handler failed', { source: at.source, attempt, error: e instanceof Error ? e.message : String(e) });
+        if (e instanceof TerminalError || isAmbitError(e, 'RUNTIME_NON_DETERMINISM')) return { failure: e, attempts: attempt };
         if (attempt < this.#cfg.handlerAttempts) await new Promise((res) => setTimeout(res, Math.min(50 * 2 ** attempt, 1_000)));
       }
     }
-    return { error: lastError, attempts: this.#cfg.handlerAttempts };
+    return { failure: lastError, attempts: this.#cfg.handlerAttempts };
   }
 
   /**
-   * Fires due timers of every running task, a bounded batch per loop round, inside the
-   * open transaction (idle partitions included). Each firing runs in the key's slot (the
-   * task's records are processed one at a time) and deletes its timer in the same scope.
+   * Starts due timers of every running task, a bounded batch per scan, each in its key's
+   * slot (a busy key's timer waits for the next scan); idle partitions included.
    */
   async #fireTimers(): Promise<void> {
     const now = Date.now();
     if (now - this.#lastTimerScan < TIMER_SCAN_INTERVAL_MS) return;
     this.#lastTimerScan = now;
-    const onTimer = this.#agent.onTimer!;
     for (const task of this.#tasks.values()) {
-      if (task.status !== 'RUNNING' || !task.state) continue;
+      if (task.status !== 'RUNNING' || !task.state || task.suspects.size > 0) continue;
       const due = await dueTimers(task.state.store(TIMER_STORE), now, TIMER_BATCH);
       for (const t of due) {
-        if (this.#stopping || task.status !== 'RUNNING') break;
-        await this.#beginIfNeeded();
-        const source = timerSource(task.partition, t);
-        const metadata: RecordMetadata = { topic: '', partition: task.partition, offset: -1, timestamp: t.dueAt, headers: {} };
-        let fired = false;
-        const failure = await this.#runInScope(task, { key: t.key, source, metadata, now: t.dueAt }, async (ctx, scope) => {
-          fired = await consumeTimer(scope.store(TIMER_STORE), t);
-          if (fired) await onTimer(ctx, { name: t.name, dueAt: t.dueAt, payload: t.payload });
-        });
-        if (failure !== undefined) {
-          // The timer keeps failing: drop it (in its own scope) and record why in the DLQ.
-          const scope = task.state.beginRecord();
-          await consumeTimer(scope.store(TIMER_STORE), t);
-          scope.commit();
-          await this.#flushChangelog();
-          await this.#deadLetterTimer(task, t, source, failure.error, failure.attempts);
-        }
-        if (fired || failure !== undefined) {
-          task.txnRecords++;
-          this.#txn.records++;
-          this.#txn.tasks.add(task.partition);
-          publish('txn', { event: 'progress', records: this.#txn.records, tasks: [...this.#txn.tasks] });
-        }
+        if (this.#stopping || task.status !== 'RUNNING' || task.inFlight >= this.#cfg.maxInFlight) break;
+        if (task.busy.has(t.key)) continue;
+        this.#start(task, { kind: 'timer', key: t.key, source: timerSource(task.partition, t), t });
       }
     }
   }
@@ -772,12 +991,33 @@ class AgentRunner {
     }
   }
 
-  #advance(task: Task, r: ConsumedRecord): void {
-    task.positions.set(r.topic, r.offset + 1);
-    task.txnRecords++;
-    this.#txn.records++;
-    this.#txn.tasks.add(task.partition);
-    publish('txn', { event: 'progress', records: this.#txn.records, tasks: [...this.#txn.tasks] });
+  /** Pauses a task's inputs while its queue is past the distance bound; resumes below half of it. */
+  #applyBackpressure(): void {
+    for (const task of this.#tasks.values()) {
+      if (task.status !== 'RUNNING') continue;
+      const over = task.pending.length > this.#cfg.maxDistance;
+      try {
+        if (over && !task.backpressured) {
+          this.#consumer.pause(task.inputs);
+          task.backpressured = true;
+          publish('task', { task: task.partition, state: 'RUNNING', paused: 'distance bound', queued: task.pending.length });
+        } else if (!over && task.backpressured && task.pending.length <= this.#cfg.maxDistance / 2) {
+          this.#consumer.resume(task.inputs);
+          task.backpressured = false;
+          publish('task', { task: task.partition, state: 'RUNNING', paused: false, queued: task.pending.length });
+        }
+      } catch {
+        // mid-rebalance: next round
+      }
+    }
+  }
+
+  /** Graceful stop: no new work; wait (bounded) for what runs to complete, so its results commit. */
+  async #drain(): Promise<void> {
+    const deadline = Date.now() + Math.min(this.#cfg.handlerTimeoutMs * this.#cfg.handlerAttempts, 30_000);
+    while (Date.now() < deadline && [...this.#tasks.values()].some((t) => t.status === 'RUNNING' && t.inFlight > 0)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   async #flushChangelog(): Promise<void> {
@@ -789,7 +1029,15 @@ class AgentRunner {
     }
   }
 
-  async #encodeOutputs(task: Task, key: string, time: number, source: string, outputs: RecordOutputs) {
+  async #encodeOutputs(task: Task, key: string, time: number, source: string, outputs: RecordOutputs, usage: readonly StepUsage[]) {
+    const modelUsage =
+      usage.length === 0
+        ? null
+        : {
+            inputTokens: usage.reduce((a, u) => a + u.inputTokens, 0),
+            outputTokens: usage.reduce((a, u) => a + u.outputTokens, 0),
+            steps: usage.length,
+          };
     const ns = this.#cfg.namespace;
     const headers = { [Headers.source]: source, [Headers.agent]: this.#agent.name, [Headers.agentVersion]: this.#agent.version };
     const origin = {
@@ -837,23 +1085,14 @@ class AgentRunner {
         reason: d.input.reason ?? null,
         detail: d.input.detail === undefined ? null : JSON.stringify(d.input.detail),
         decidedAt: time,
+        usage: modelUsage,
       });
       out.push({ topic: decisionsTopic(ns), key, value, headers });
     }
     return out;
   }
 
-  /** A timer whose handler kept failing: its identity and payload go to the DLQ. */
-  async #deadLetterTimer(task: Task, t: DueTimer, source: string, cause: unknown, attempts: number): Promise<void> {
-    const value = Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload }));
-    await this.#sendDeadLetter(task, { key: t.key, value, headers: {} }, source, cause, attempts);
-  }
-
   /** Permanent failure: the original bytes and headers, plus why, go to `<agent>.dlq` in the same transaction. */
-  async #deadLetter(task: Task, r: ConsumedRecord, source: string, cause: unknown, attempts: number): Promise<void> {
-    await this.#sendDeadLetter(task, r, source, cause, attempts);
-  }
-
   async #sendDeadLetter(
     task: Task,
     original: { key: string | null; value: Buffer | null; headers: Readonly<Record<string, Buffer>> },
@@ -883,6 +1122,35 @@ class AgentRunner {
 
   // ---- transactions ----
 
+  /**
+   * The task's progress, in the transaction: per input the completed offsets above the
+   * committed position (a restart skips them), and the journal's read-back mark. Written only
+   * when it changed, so an agent without concurrency or steps writes it rarely.
+   */
+  async #writeProgress(task: Task): Promise<void> {
+    const writes: Array<[string, string]> = [];
+    for (const tp of task.inputs) {
+      const tracker = task.trackers.get(tp.topic);
+      const at = task.positions.get(tp.topic);
+      if (!tracker || at === undefined) continue;
+      const done = tracker.doneAbove();
+      const value = JSON.stringify({ at, done });
+      const key = `done/${tp.topic}`;
+      // No entry and nothing done above: nothing to say.
+      if (done.length === 0 && !task.progressWritten.has(key)) continue;
+      if (task.progressWritten.get(key) !== value) writes.push([key, value]);
+    }
+    const mark = this.#journal.mark(task.partition);
+    if (mark >= 0 && task.progressWritten.get('journal') !== String(mark)) writes.push(['journal', String(mark)]);
+    if (writes.length === 0) return;
+    const scope = task.state!.beginRecord();
+    const store = scope.store(PROGRESS_STORE);
+    for (const [k, v] of writes) store.put(k, Buffer.from(v));
+    scope.commit();
+    await this.#flushChangelog();
+    for (const [k, v] of writes) task.progressWritten.set(k, v);
+  }
+
   async #beginIfNeeded(): Promise<void> {
     if (this.#txn.open) return;
     await this.#producer.begin();
@@ -898,6 +1166,14 @@ class AgentRunner {
   async #commit(): Promise<void> {
     const started = Date.now();
     const running = [...this.#tasks.values()].filter((t) => t.status === 'RUNNING' && t.state);
+    // Positions: the lowest incomplete offset (or one past the last record) per input.
+    for (const t of running) {
+      for (const tp of t.inputs) {
+        const at = t.trackers.get(tp.topic)?.position();
+        if (at !== undefined) t.positions.set(tp.topic, at);
+      }
+    }
+    for (const t of running) await this.#writeProgress(t);
     for (const t of running) t.state!.seal();
     // Every running task's offsets, moved or not: the generation check must always apply.
     const offsets: OffsetToCommit[] = [];
@@ -931,6 +1207,8 @@ class AgentRunner {
         .map((cl) => ({ topic: cl.topic, partition: cl.partition, topicId: cl.topicId, offset: t.txnChangelogOffsets.get(cl.topic)! + 1 }));
       await t.state!.committed(moved);
       t.ledger?.committed(t.positions);
+      this.#journal.committed(t.partition, t.txnCauses);
+      t.txnCauses.clear();
     }
     this.#lastCommitAt = Date.now();
     publish('txn', { event: 'commit', records: this.#txn.records, tasks: [...this.#txn.tasks], ms: Date.now() - started });
@@ -962,6 +1240,17 @@ class AgentRunner {
     for (const t of running) {
       t.state?.aborted();
       t.positions.clear();
+      // Work in flight or queued is forgotten; its completions are dropped, and the rewind fetches it again.
+      const wasPaused = t.backpressured;
+      t.resetWork();
+      t.progressWritten.clear();
+      if (wasPaused && !this.#revoking) {
+        try {
+          this.#consumer.resume(t.inputs);
+        } catch {
+          // not assigned any more
+        }
+      }
     }
     publish('txn', { event: 'abort', records, tasks: running.map((t) => t.partition), why });
     // Rewind; a partition with no committed offset goes back to the reset position.

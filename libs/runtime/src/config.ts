@@ -26,6 +26,15 @@ export interface RuntimeConfigInput {
   readonly pollRecords?: number;
   /** Attempts of a failing handler before its record goes to the DLQ. */
   readonly handlerAttempts?: number;
+  /**
+   * Key-level concurrency: records (and timer firings) a task runs at once, each key strictly
+   * in order. 1 = one record at a time in offset order.
+   */
+  readonly maxInFlight?: number;
+  /** Most records between a task's lowest incomplete offset and the newest it starts; its inputs pause past it. */
+  readonly maxDistance?: number;
+  /** Journal entry cap: a step result (JSON) larger than this fails the step for good. */
+  readonly stepEntryMaxBytes?: number;
   /** Per-attempt deadline of a handler (or timer handler); a late handler counts as a failed attempt. */
   readonly handlerTimeoutMs?: number;
   /**
@@ -81,6 +90,9 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     pollRecords: input.pollRecords ?? 500,
     handlerAttempts: input.handlerAttempts ?? 3,
     handlerTimeoutMs: input.handlerTimeoutMs ?? 15_000,
+    maxInFlight: input.maxInFlight ?? 1,
+    maxDistance: input.maxDistance ?? 1_000,
+    stepEntryMaxBytes: input.stepEntryMaxBytes ?? 256 * 1024,
     maxCrashAttempts: input.maxCrashAttempts ?? 3,
     forcedRestoreProbability: input.forcedRestoreProbability ?? 0,
     registerSchemas: input.registerSchemas ?? false,
@@ -110,6 +122,9 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     'handlerAttempts',
     'handlerTimeoutMs',
     'maxCrashAttempts',
+    'maxInFlight',
+    'maxDistance',
+    'stepEntryMaxBytes',
   ] as const) {
     positiveInt(k, c[k], problems);
   }
@@ -121,6 +136,9 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
       `handlerTimeoutMs x handlerAttempts (${c.handlerTimeoutMs * c.handlerAttempts}) must be below maxPollIntervalMs (${c.maxPollIntervalMs}), ` +
         'or a record that keeps timing out gets the member evicted from its group',
     );
+  }
+  if (c.maxInFlight > c.maxDistance) {
+    problems.push(`maxInFlight (${c.maxInFlight}) must not exceed maxDistance (${c.maxDistance}): the distance bound caps what can run`);
   }
   if (c.commitIntervalMs >= c.transactionTimeoutMs) {
     problems.push('commitIntervalMs must be below transactionTimeoutMs, or every transaction times out before it commits');

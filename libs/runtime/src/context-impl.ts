@@ -17,6 +17,7 @@ import type {
 } from '@ambit/agent-api';
 import type { Logger } from '@ambit/core';
 import type { RecordScope } from '@ambit/state';
+import { createStep, type StepRun } from './steps.ts';
 import { scopedTimers, TIMER_STORE } from './timers.ts';
 
 export interface EmittedEffect {
@@ -74,6 +75,8 @@ export function createContext<Stores extends Record<string, unknown>>(args: {
   logger: Logger;
   outputs: RecordOutputs;
   timersEnabled: boolean;
+  /** Durable steps of this handler run (journal, cause, handler); usage lands in `steps.usage`. */
+  steps: StepRun;
 }): AgentContext<Stores> {
   const stores = {} as { [K in keyof Stores]: Store<Stores[K]> };
   for (const name of Object.keys(args.stores) as (keyof Stores & string)[]) {
@@ -97,6 +100,7 @@ export function createContext<Stores extends Record<string, unknown>>(args: {
       return id;
     },
     timers: scopedTimers(() => args.scope.store(TIMER_STORE), args.key, args.timersEnabled),
+    step: createStep(args.steps),
     log,
   };
 }

@@ -20,3 +20,5 @@ export { createContext } from './context-impl.ts';
 export type { RecordOutputs, EmittedDecision, EmittedEffect } from './context-impl.ts';
 export { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource } from './timers.ts';
 export type { DueTimer } from './timers.ts';
+export { MemoryStepJournal, stepId } from './steps.ts';
+export type { StepEntry, StepJournal } from './steps.ts';

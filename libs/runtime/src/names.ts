@@ -2,6 +2,7 @@
 
 export const topicName = (namespace: string, topic: string): string => `${namespace}.${topic}`;
 export const changelogTopic = (namespace: string, agent: string, store: string): string => `${namespace}.${agent}.${store}.changelog`;
+export const journalTopic = (namespace: string, agent: string): string => `${namespace}.${agent}.journal`;
 export const dlqTopic = (namespace: string, agent: string): string => `${namespace}.${agent}.dlq`;
 export const decisionsTopic = (namespace: string): string => `${namespace}.decisions`;
 export const effectsTopic = (namespace: string): string => `${namespace}.effects.requested`;

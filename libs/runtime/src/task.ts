@@ -10,7 +10,9 @@
  */
 import type { TopicPartition } from '@ambit/core';
 import type { TaskState } from '@ambit/state';
+import type { ConsumedRecord } from '@ambit/kafka';
 import type { InflightLedger } from './inflight-ledger.ts';
+import { OffsetTracker } from './offset-tracker.ts';
 
 export type TaskStatus = 'CREATED' | 'WAITING' | 'RESTORING' | 'RUNNING' | 'CLOSED';
 
@@ -46,6 +48,48 @@ export class Task {
   restoring: Promise<void> | undefined;
   /** Records completed in the open transaction. */
   txnRecords = 0;
+  // ---- key-level concurrency (reset together by `resetWork`) ----
+  /** Bumped whenever in-flight work must be forgotten (abort, revoke, forced restore): stale completions are dropped. */
+  epoch = 0;
+  /** Fetched records not yet started, in offset order. */
+  pending: ConsumedRecord[] = [];
+  /** Keys with work running (a record or a timer firing). */
+  readonly busy = new Set<string>();
+  inFlight = 0;
+  /** Per input topic: offsets entered, what is complete, the committable position. */
+  readonly trackers = new Map<string, OffsetTracker>();
+  /** Per input topic: the last offset entered (a re-fetched record is dropped). */
+  readonly enqueued = new Map<string, number>();
+  /** Per input topic: offsets committed as done above the resume position (skipped, not re-run). */
+  skip = new Map<string, Set<number>>();
+  /** Sources completed in the open transaction (their journal entries go once it commits). */
+  readonly txnCauses = new Set<string>();
+  /** Inputs paused because the queue passed the distance bound. */
+  backpressured = false;
+  /** Last progress record written per progress key (written again only when it changes). */
+  readonly progressWritten = new Map<string, string>();
+
+  tracker(topic: string): OffsetTracker {
+    let t = this.trackers.get(topic);
+    if (!t) {
+      t = new OffsetTracker();
+      this.trackers.set(topic, t);
+    }
+    return t;
+  }
+
+  /** Forgets all work in flight or queued (its completions will be dropped). */
+  resetWork(): void {
+    this.epoch++;
+    this.pending = [];
+    this.busy.clear();
+    this.inFlight = 0;
+    this.trackers.clear();
+    this.enqueued.clear();
+    this.txnCauses.clear();
+    this.backpressured = false;
+  }
+
   /** Crash evidence kept outside the transaction (set when the task first resumes). */
   ledger: InflightLedger | undefined;
   /** After an unclean stop: per input topic, run records up to this offset one at a time. */

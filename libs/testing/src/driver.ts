@@ -6,9 +6,25 @@
  * in-memory engine, so record scoping, deterministic ids and timer semantics are the ones
  * the runtime has; each record is its own committed transaction.
  */
-import type { AnyAgentDefinition, DecisionInput, EffectInput, InputSpec, RecordMetadata } from '@ambit/agent-api';
+import {
+  TerminalError,
+  type AnyAgentDefinition,
+  type DecisionInput,
+  type EffectInput,
+  type InputSpec,
+  type RecordMetadata,
+} from '@ambit/agent-api';
 import { silentLogger } from '@ambit/core';
-import { createContext, consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource, type RecordOutputs } from '@ambit/runtime';
+import {
+  createContext,
+  consumeTimer,
+  dueTimers,
+  MemoryStepJournal,
+  settleTimers,
+  TIMER_STORE,
+  timerSource,
+  type RecordOutputs,
+} from '@ambit/runtime';
 import { InMemoryEngine, openTaskStateOn, type RecordScope, type TaskState } from '@ambit/state';
 
 export interface DriverOutput<T> {
@@ -57,8 +73,11 @@ export async function createTestDriver(
   const decisions: DriverOutput<DecisionInput>[] = [];
   const effects: DriverOutput<EffectInput>[] = [];
   const deadLetters: DeadLetter[] = [];
+  // Durable steps: a retried record gets the journaled results, as on the runtime.
+  const journal = new MemoryStepJournal();
 
   const run = async (
+    handlerName: string,
     key: string,
     source: string,
     record: RecordMetadata,
@@ -81,6 +100,7 @@ export async function createTestDriver(
           logger: silentLogger,
           outputs,
           timersEnabled: agent.onTimer !== undefined,
+          steps: { cause: source, handler: handlerName, journal, maxEntryBytes: 1024 * 1024, usage: [] },
         });
         await body(ctx, scope);
         await settleTimers(ctx.timers);
@@ -93,6 +113,7 @@ export async function createTestDriver(
       } catch (e) {
         scope.discard();
         lastError = e;
+        if (e instanceof TerminalError) break;
       }
     }
     deadLetters.push({ key, source, error: lastError, attempts });
@@ -110,7 +131,7 @@ export async function createTestDriver(
       offsets.set(spec.topic, offset + 1);
       const timestamp = o.timestamp ?? clock;
       const record: RecordMetadata = { topic: spec.topic, partition, offset, timestamp, headers: o.headers ?? {} };
-      await run(key, `${spec.topic}/${partition}/${offset}`, record, timestamp, (ctx) => handler(ctx, value));
+      await run(alias, key, `${spec.topic}/${partition}/${offset}`, record, timestamp, (ctx) => handler(ctx, value));
     },
     async advanceTime(by) {
       const to = typeof by === 'number' ? clock + by : by.to;
@@ -121,7 +142,7 @@ export async function createTestDriver(
         if (!next) break;
         clock = Math.max(clock, next.dueAt);
         const record: RecordMetadata = { topic: '', partition, offset: -1, timestamp: next.dueAt, headers: {} };
-        const ok = await run(next.key, timerSource(partition, next), record, next.dueAt, async (ctx, scope) => {
+        const ok = await run('onTimer', next.key, timerSource(partition, next), record, next.dueAt, async (ctx, scope) => {
           // The firing deletes its timer in its own scope (a handler may set it again), as in the runtime.
           if (await consumeTimer(scope.store(TIMER_STORE), next)) {
             await onTimer!(ctx as never, { name: next.name, dueAt: next.dueAt, payload: next.payload });

@@ -37,3 +37,5 @@ export type {
   WithHeaders,
 } from './verify.ts';
 export { freePort } from './ports.ts';
+export { fakeReply, startFakeModelServer } from './fake-model.ts';
+export type { FakeModelCall, FakeModelServer } from './fake-model.ts';

@@ -42,6 +42,8 @@ export interface Decision {
   detail: string | null;
   /** Deterministic decision time (record or timer time). Avro `timestamp-millis`: epoch milliseconds. */
   decidedAt: number;
+  /** Summed over the record's steps that reported usage; null when none did. */
+  usage: ModelUsage | null;
 }
 
 /** Who made a decision. */
@@ -49,3 +51,13 @@ export type DecisionMaker = 'AGENT' | 'GATEWAY';
 
 /** A policy verdict. */
 export type Verdict = 'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
+
+/** Model usage of the durable steps behind a decision. */
+export interface ModelUsage {
+  /** Model input tokens. */
+  inputTokens: number;
+  /** Model output tokens. */
+  outputTokens: number;
+  /** Steps that reported usage (journaled results included). */
+  steps: number;
+}

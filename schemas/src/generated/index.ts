@@ -14,7 +14,7 @@ import type { PolicySet } from './policy-set.ts';
 
 export type { ActionReleased } from './action-released.ts';
 export type { ContentSubmitted } from './content-submitted.ts';
-export type { Decision, DecisionMaker, Verdict } from './decision.ts';
+export type { Decision, DecisionMaker, ModelUsage, Verdict } from './decision.ts';
 export type { DlqRecord, RecordHeader } from './dlq-record.ts';
 export type { EffectRequest } from './effect-request.ts';
 export type { EffectResult } from './effect-result.ts';
