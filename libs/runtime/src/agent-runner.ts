@@ -1101,7 +1101,7 @@ class AgentRunner {
     attempts: number,
   ): Promise<void> {
     const message = cause instanceof Error ? cause.message : String(cause);
-    const code = isAmbitError(cause) ? cause.code : 'HANDLER_FAILED';
+    const code = isAmbitError(cause) ? cause.code : cause instanceof TerminalError ? cause.code : 'HANDLER_FAILED';
     await this.#collector.send({
       topic: dlqTopic(this.#cfg.namespace, this.#agent.name),
       partition: task.partition,

@@ -3,6 +3,7 @@
  * (`--module libs/runtime/test/agents.ts --agent <name>`).
  */
 import { defineAgent, input, jsonStore } from '@ambit/agent-api';
+import { createModelClient } from '@ambit/model';
 
 export const eventSchema = {
   type: 'record',
@@ -61,3 +62,34 @@ export const delayed = defineAgent({
     ctx.emitDecision({ tenant: 't', kind: 'timer', outcome: timer.name, detail: { dueAt: timer.dueAt } });
   },
 });
+
+/**
+ * Asks a model about every event in a durable step (events with `fail` carry the fake
+ * server's failure marker), folds the full input sequence per key, decides once per event.
+ */
+export function stepper(modelUrl: string, clientId = 'in-process') {
+  const model = createModelClient({ baseUrl: modelUrl, model: 'fake', clientId });
+  return defineAgent({
+    name: 'stepper',
+    version: '1.0.0',
+    inputs: { events: input<CountEvent>('events', eventSchema) },
+    stores: { tallies: jsonStore<Tally>() },
+    handlers: {
+      events: async (ctx, e) => {
+        const question = `${e.fail ? 'ALWAYS-FAIL ' : ''}event ${e.n} of ${ctx.key}`;
+        const answer = await ctx.step(
+          'ask',
+          async (s) => (await model.chat({ messages: [{ role: 'user', content: question }] }, s)).content,
+          {
+            attempts: 4,
+            backoffMs: 300,
+            input: question,
+          },
+        );
+        const prev = (await ctx.stores.tallies.get(ctx.key)) ?? { count: 0, sum: 0, seq: [] };
+        ctx.stores.tallies.put(ctx.key, { count: prev.count + 1, sum: prev.sum + e.n, seq: [...prev.seq, e.n] });
+        ctx.emitDecision({ tenant: e.tenant, kind: 'asked', outcome: String(e.n), detail: { answer } });
+      },
+    },
+  });
+}

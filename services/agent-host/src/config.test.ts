@@ -26,9 +26,18 @@ describe('parseHostConfig', () => {
       AMBIT_HANDLER_ATTEMPTS: '2',
       AMBIT_MAX_CRASH_ATTEMPTS: '4',
       AMBIT_FORCED_RESTORE: '0.25',
+      AMBIT_MAX_IN_FLIGHT: '64',
+      AMBIT_MAX_DISTANCE: '500',
     });
     expect(c.health).toEqual({ host: '0.0.0.0', port: 0, maxEventLoopLagMs: 800 });
-    expect(c.runtime).toMatchObject({ handlerTimeoutMs: 2000, handlerAttempts: 2, maxCrashAttempts: 4, forcedRestoreProbability: 0.25 });
+    expect(c.runtime).toMatchObject({
+      handlerTimeoutMs: 2000,
+      handlerAttempts: 2,
+      maxCrashAttempts: 4,
+      forcedRestoreProbability: 0.25,
+      maxInFlight: 64,
+      maxDistance: 500,
+    });
     expect(Object.isFrozen(c.health)).toBe(true);
   });
 

@@ -63,6 +63,10 @@ environment:
   AMBIT_COMMIT_INTERVAL_MS       transaction commit interval (runtime default 100)
   AMBIT_SESSION_TIMEOUT_MS       consumer group session timeout
   AMBIT_TRANSACTION_TIMEOUT_MS   producer transaction timeout
+  AMBIT_MAX_IN_FLIGHT            key-level concurrency: records a task runs at once, one key in
+                                 order (default 1)
+  AMBIT_MAX_DISTANCE             most records between a task's lowest incomplete and newest started
+                                 offset; its inputs pause past it (default 1000)
   AMBIT_HANDLER_TIMEOUT_MS       per-attempt handler deadline (runtime default 15000)
   AMBIT_HANDLER_ATTEMPTS         attempts before a failing record goes to the DLQ (default 3)
   AMBIT_MAX_CRASH_ATTEMPTS       unclean stops a record may cause before it is dead-lettered (default 3)
@@ -184,6 +188,8 @@ export function parseHostConfig(argv: readonly string[], env: Env, cwd: string =
       ...optional('commitIntervalMs', int('AMBIT_COMMIT_INTERVAL_MS')),
       ...optional('sessionTimeoutMs', int('AMBIT_SESSION_TIMEOUT_MS')),
       ...optional('transactionTimeoutMs', int('AMBIT_TRANSACTION_TIMEOUT_MS')),
+      ...optional('maxInFlight', int('AMBIT_MAX_IN_FLIGHT')),
+      ...optional('maxDistance', int('AMBIT_MAX_DISTANCE')),
       ...optional('handlerTimeoutMs', int('AMBIT_HANDLER_TIMEOUT_MS')),
       ...optional('handlerAttempts', int('AMBIT_HANDLER_ATTEMPTS')),
       ...optional('maxCrashAttempts', int('AMBIT_MAX_CRASH_ATTEMPTS')),
