@@ -5,6 +5,7 @@
  * confident the content must go. It never acts on the world itself.
  */
 import { defineAgent, input, jsonStore } from '@ambit/agent-api';
+import { createModelClient, modelConfigFromEnv, type ModelClient } from '@ambit/model';
 import { loadSchema, type ContentSubmitted } from '@ambit/schemas';
 import { classify, isConfidentRemove } from './classify.ts';
 import { fold, type TrendState } from './trends.ts';
@@ -19,6 +20,13 @@ export const AGENT_VERSION = '1.0.0';
 export const INPUT_TOPIC = 'content.submitted';
 export const TRENDS_STORE = 'trends';
 
+/**
+ * A second opinion from a model when one is configured (AMBIT_MODEL_BASE_URL, AMBIT_MODEL):
+ * asked in a durable step, so a re-run after a crash does not pay for it again. It is
+ * recorded on the decision; the verdict itself stays the local, deterministic classifier's.
+ */
+const model: ModelClient | undefined = process.env.AMBIT_MODEL_BASE_URL ? createModelClient(modelConfigFromEnv(process.env)) : undefined;
+
 export const agent = defineAgent({
   name: AGENT_NAME,
   version: AGENT_VERSION,
@@ -32,6 +40,26 @@ export const agent = defineAgent({
   handlers: {
     async content(ctx, submission) {
       const verdict = classify(submission.text);
+      const opinion =
+        model === undefined
+          ? undefined
+          : await ctx.step(
+              'second-opinion',
+              async (step) => {
+                const answer = await model.chat(
+                  {
+                    messages: [
+                      { role: 'system', content: 'Label this post "ok" or "flag". Answer as JSON {"label":...,"score":...}.' },
+                      { role: 'user', content: submission.text },
+                    ],
+                    maxTokens: 32,
+                  },
+                  step,
+                );
+                return answer.content;
+              },
+              { input: submission.text, timeoutMs: 10_000 },
+            );
       const trend = fold(await ctx.stores.trends.get(ctx.key), submission);
       ctx.stores.trends.put(ctx.key, trend);
 
@@ -52,7 +80,13 @@ export const agent = defineAgent({
         outcome: verdict.outcome,
         confidenceBp: verdict.confidenceBp,
         reason,
-        detail: { contentId: submission.contentId, score: verdict.score, userCount: trend.count, userFlagged: trend.flagged },
+        detail: {
+          contentId: submission.contentId,
+          score: verdict.score,
+          userCount: trend.count,
+          userFlagged: trend.flagged,
+          ...(opinion === undefined ? {} : { modelOpinion: opinion }),
+        },
         ...(effectId === undefined ? {} : { effectId }),
       });
     },

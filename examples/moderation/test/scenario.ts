@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
   checkExactlyOnce,
+  keyOrderDiff,
   latestByKey,
   mulberry32,
   produceSteadily,
@@ -20,6 +21,7 @@ import {
   testClientProfile,
   testPlatform,
   uniqueName,
+  type FakeModelServer,
   type HostSlot,
 } from '@ambit/testing';
 import { AGENT_NAME, TRENDS_STORE, type TrendState } from '../src/agent.ts';
@@ -60,11 +62,15 @@ export interface ScenarioOptions {
   readonly envFor?: (index: number) => Record<string, string>;
   /** What happens to the hosts while input arrives. */
   readonly during: (c: ScenarioControl) => Promise<void>;
+  /** Every record asks this model server for a second opinion in a durable step. */
+  readonly model?: FakeModelServer;
+  /** Key-level concurrency of every host (AMBIT_MAX_IN_FLIGHT); default 1. */
+  readonly maxInFlight?: number;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly HostSlot[]; produced: number }> {
+export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly HostSlot[]; produced: number; namespace: string }> {
   const platform = testPlatform();
   const ns = uniqueName(o.name);
   await setUpNamespace(platform, ns);
@@ -73,6 +79,13 @@ export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly
     AMBIT_SESSION_TIMEOUT_MS: String(testClientProfile.sessionTimeoutMs),
     AMBIT_TRANSACTION_TIMEOUT_MS: String(testClientProfile.transactionTimeoutMs),
     AMBIT_COMMIT_INTERVAL_MS: '100',
+    // The harness kills hosts from outside at random moments, also while a restarted host
+    // re-runs its in-flight records one at a time: those kills are not the record's doing,
+    // so poison detection (3 crashes by default) must not fire here (services/agent-host
+    // test/poison.int.test.ts covers it).
+    AMBIT_MAX_CRASH_ATTEMPTS: '1000',
+    ...(o.maxInFlight ? { AMBIT_MAX_IN_FLIGHT: String(o.maxInFlight) } : {}),
+    ...(o.model ? { AMBIT_MODEL_BASE_URL: o.model.url, AMBIT_MODEL: 'fake' } : {}),
   };
   const slots = hostSlots(o.slots, { prefix: o.name, platform, namespace: ns, stateRoot, env: base });
   if (o.envFor) {
@@ -105,8 +118,28 @@ export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly
   await waitForInputsCommitted(platform, ns, 120_000);
   const want = expectations(result.records.map((r) => ({ ...r, submission: submissions[r.i]! })));
 
+  const dlq = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.${AGENT_NAME}.dlq` });
+  expect(
+    dlq.map(
+      (r) =>
+        `${r.headers['ambit-source']?.toString()} ${r.headers['ambit-dlq-code']?.toString()}: ${r.headers['ambit-dlq-cause']?.toString()}`,
+    ),
+  ).toEqual([]);
   const decisions = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.decisions` });
-  expect(checkExactlyOnce(decisions, want.sources)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  const once = checkExactlyOnce(decisions, want.sources);
+  if (once.missing.length + once.duplicates.length > 0) {
+    // What the hosts logged (warnings and errors), to tell which path lost or doubled a record.
+    for (const p of slots.flatMap((s) => s.generations)) console.log(`---- ${p.name} pid ${p.pid}\n${p.stderrTail(60)}`);
+  }
+  expect(once).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  // Per user, decisions in the order of their submissions: no gap, repeat or swap (with concurrency too).
+  const inputs = [...result.records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  expect(
+    keyOrderDiff(
+      decisions,
+      inputs.map((r) => ({ key: r.key, source: `content.submitted/${r.partition}/${r.offset}` })),
+    ),
+  ).toEqual([]);
   const effects = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.effects.requested` });
   expect(checkExactlyOnce(effects, want.removalSources)).toEqual({ missing: [], duplicates: [], unexpected: [] });
 
@@ -122,5 +155,5 @@ export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly
   await waitForTasksRunning(live, PARTITIONS, 90_000);
   await stopAllGracefully(finals);
   expect(stateDiff(await readStoresFromDisk(stateDirs, PARTITIONS), want.states)).toEqual([]);
-  return { slots, produced: result.records.length };
+  return { slots, produced: result.records.length, namespace: ns };
 }

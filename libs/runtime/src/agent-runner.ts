@@ -54,6 +54,7 @@ import { KafkaJournal, type JournalEntryValue } from './journal.ts';
 import type { StepRun } from './steps.ts';
 import { Restorer } from './restorer.ts';
 import { Task } from './task.ts';
+import type { Running, Stage, Work } from './work.ts';
 import { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource, type DueTimer } from './timers.ts';
 
 const CHANGELOG_CONFIGS = {
@@ -73,19 +74,10 @@ const FENCE_WINDOW_MS = 60_000;
 /** How often each task's timer index is scanned, and how many timers one scan fires at most. */
 const TIMER_SCAN_INTERVAL_MS = 50;
 const TIMER_BATCH = 200;
+/** How long a revocation waits for running work to finish before releasing its partitions. */
+const REVOKE_DRAIN_MS = 5_000;
 /** Lookups of an unknown writer schema id before its record is dead-lettered (backoff 0.5, 1, 2 s). */
 const UNKNOWN_SCHEMA_ATTEMPTS = 4;
-
-/** One unit of work in a task's key slot: a record, or a timer firing. */
-type Work =
-  | { readonly kind: 'record'; readonly key: string; readonly source: string; readonly r: ConsumedRecord }
-  | { readonly kind: 'timer'; readonly key: string; readonly source: string; readonly t: DueTimer };
-
-/** What a completed piece of work still has to do under the lock: join the transaction, or be dropped. */
-interface Stage {
-  apply(): Promise<void>;
-  drop(): void;
-}
 
 interface Input {
   readonly alias: string;
@@ -279,6 +271,8 @@ class AgentRunner {
   }
 
   #joined = false;
+  /** After a stall past the session timeout: no new work before this time, or before the next rebalance. */
+  #stalledUntil = 0;
   #lastLoopAt = Date.now();
   #lastCommitAt = 0;
 
@@ -355,6 +349,7 @@ class AgentRunner {
 
   #onAssign(tps: TopicPartition[]): void {
     this.#joined = true;
+    this.#stalledUntil = 0;
     const byPartition = new Map<number, Set<string>>();
     for (const tp of tps) {
       const s = byPartition.get(tp.partition) ?? new Set<string>();
@@ -379,6 +374,7 @@ class AgentRunner {
   }
 
   async #onRevoke(tps: TopicPartition[], lost: boolean): Promise<void> {
+    this.#stalledUntil = 0;
     if (this.#crashed) {
       // Simulated crash: nothing more may reach Kafka or the stores.
       for (const p of new Set(tps.map((tp) => tp.partition))) {
@@ -395,10 +391,14 @@ class AgentRunner {
       if (lost) {
         // Our generation is gone: nothing we staged may be committed.
         await this.#abortTxn('assignment lost');
-      } else if (this.#txn.open) {
-        // Revocation commits before the partitions are released.
+      } else {
+        // Revocation lets running work finish, then commits, before the partitions are released.
         try {
-          await this.#commit();
+          for (const p of new Set(tps.map((tp) => tp.partition))) {
+            const task = this.#tasks.get(p);
+            if (task) await this.#settleRunning(task);
+          }
+          if (this.#txn.open) await this.#commit();
         } catch (e) {
           await this.#handleError(e, 'commit on revoke');
         }
@@ -433,7 +433,17 @@ class AgentRunner {
     let fatal: unknown;
     try {
       while (!this.#stopping) {
-        this.#lastLoopAt = Date.now();
+        const turn = Date.now();
+        if (turn - this.#lastLoopAt > this.#cfg.sessionTimeoutMs) {
+          // Stalled (SIGSTOP, a long GC, starvation) past the session timeout: the group has most
+          // likely moved on. Start nothing new until a rebalance tells us what we still own, so a
+          // zombie does not run (and pay for) records another member owns now.
+          this.#stalledUntil = turn + this.#cfg.sessionTimeoutMs;
+          this.#log.warn('poll loop stalled past the session timeout; starting no new work until the group answers', {
+            stalledMs: turn - this.#lastLoopAt,
+          });
+        }
+        this.#lastLoopAt = turn;
         await this.#exclusive(async () => {
           this.#superviseTasks();
           await this.#resumeRestored();
@@ -678,6 +688,7 @@ class AgentRunner {
    * unclean stop run alone, in order, first.
    */
   async #pump(task: Task): Promise<void> {
+    if (Date.now() < this.#stalledUntil) return;
     while (task.status === 'RUNNING' && task.pending.length > 0 && task.suspects.size > 0) {
       const head = task.pending[0]!;
       const upTo = task.suspects.get(head.topic);
@@ -726,18 +737,53 @@ class AgentRunner {
     task.busy.add(work.key);
     task.inFlight++;
     const epoch = task.epoch;
-    void this.#execute(task, work, epoch)
-      .then(
-        (stage) => this.#exclusive(() => this.#complete(task, epoch, work, stage)),
-        (e: unknown) =>
-          this.#exclusive(async () => {
-            if (task.epoch !== epoch) return;
-            await this.#handleError(e, 'handler');
-          }),
+    const running: Running = { work, epoch, stage: undefined, applied: false, settled: undefined as unknown as Promise<void> };
+    task.running.add(running);
+    running.settled = this.#execute(task, work, epoch).then(
+      (stage) => {
+        running.stage = stage;
+      },
+      (e: unknown) => {
+        running.error = e;
+      },
+    );
+    void running.settled
+      .then(() =>
+        this.#exclusive(async () => {
+          task.running.delete(running);
+          if (running.applied) return; // applied by a revocation that waited for it
+          if (running.stage) return this.#complete(task, epoch, work, running.stage);
+          if (task.epoch !== epoch) return;
+          await this.#handleError(running.error, 'handler');
+        }),
       )
       .catch((e: unknown) => {
         this.#fatal ??= e;
       });
+  }
+
+  /**
+   * Before a revoked task is committed and released: wait (bounded) for the work it runs,
+   * and stage what completes, so the next owner does not run it (and pay its steps) again.
+   */
+  async #settleRunning(task: Task): Promise<void> {
+    if (task.running.size === 0 || task.status !== 'RUNNING') return;
+    const waitMs = Math.min(this.#cfg.handlerTimeoutMs, REVOKE_DRAIN_MS);
+    await Promise.race([Promise.allSettled([...task.running].map((r) => r.settled)), new Promise((r) => setTimeout(r, waitMs))]);
+    for (const r of [...task.running]) {
+      if (!r.stage || r.applied || r.epoch !== task.epoch) continue;
+      try {
+        await r.stage.apply();
+        r.applied = true;
+        task.busy.delete(r.work.key);
+        task.inFlight--;
+        this.#completed(task, r.work);
+      } catch (e) {
+        r.stage.drop();
+        this.#log.warn('could not stage a completed record on revocation; the next owner runs it', { error: String(e) });
+        return;
+      }
+    }
   }
 
   async #complete(task: Task, epoch: number, work: Work, stage: Stage): Promise<void> {
@@ -962,7 +1008,7 @@ class AgentRunner {
     if (now - this.#lastTimerScan < TIMER_SCAN_INTERVAL_MS) return;
     this.#lastTimerScan = now;
     for (const task of this.#tasks.values()) {
-      if (task.status !== 'RUNNING' || !task.state || task.suspects.size > 0) continue;
+      if (task.status !== 'RUNNING' || !task.state || task.suspects.size > 0 || Date.now() < this.#stalledUntil) continue;
       const due = await dueTimers(task.state.store(TIMER_STORE), now, TIMER_BATCH);
       for (const t of due) {
         if (this.#stopping || task.status !== 'RUNNING' || task.inFlight >= this.#cfg.maxInFlight) break;
@@ -1129,11 +1175,17 @@ class AgentRunner {
    */
   async #writeProgress(task: Task): Promise<void> {
     const writes: Array<[string, string]> = [];
+    task.skipStaged = new Map();
     for (const tp of task.inputs) {
       const tracker = task.trackers.get(tp.topic);
       const at = task.positions.get(tp.topic);
-      if (!tracker || at === undefined) continue;
-      const done = tracker.doneAbove();
+      if (at === undefined) continue;
+      // Done above the position: what completed here, plus what an earlier owner committed as
+      // done and this task has not fetched yet (it must survive this commit too).
+      const done = [...new Set([...(tracker?.doneAbove() ?? []), ...[...(task.skip.get(tp.topic) ?? [])].filter((o) => o >= at)])].sort(
+        (a, b) => a - b,
+      );
+      task.skipStaged.set(tp.topic, new Set(done));
       const value = JSON.stringify({ at, done });
       const key = `done/${tp.topic}`;
       // No entry and nothing done above: nothing to say.
@@ -1148,7 +1200,8 @@ class AgentRunner {
     for (const [k, v] of writes) store.put(k, Buffer.from(v));
     scope.commit();
     await this.#flushChangelog();
-    for (const [k, v] of writes) task.progressWritten.set(k, v);
+    // Remembered as written once the transaction commits (#commit), never before.
+    task.progressStaged = writes;
   }
 
   async #beginIfNeeded(): Promise<void> {
@@ -1209,6 +1262,11 @@ class AgentRunner {
       t.ledger?.committed(t.positions);
       this.#journal.committed(t.partition, t.txnCauses);
       t.txnCauses.clear();
+      for (const [k, v] of t.progressStaged) t.progressWritten.set(k, v);
+      t.progressStaged = [];
+      // What a rewind (abort) or a later fetch must not run again: the offsets this commit recorded as done.
+      for (const [topic, done] of t.skipStaged) t.skip.set(topic, done);
+      t.skipStaged = new Map();
     }
     this.#lastCommitAt = Date.now();
     publish('txn', { event: 'commit', records: this.#txn.records, tasks: [...this.#txn.tasks], ms: Date.now() - started });
@@ -1243,7 +1301,8 @@ class AgentRunner {
       // Work in flight or queued is forgotten; its completions are dropped, and the rewind fetches it again.
       const wasPaused = t.backpressured;
       t.resetWork();
-      t.progressWritten.clear();
+      t.progressStaged = [];
+      t.skipStaged = new Map();
       if (wasPaused && !this.#revoking) {
         try {
           this.#consumer.resume(t.inputs);

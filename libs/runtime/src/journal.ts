@@ -54,6 +54,8 @@ export class KafkaJournal {
   readonly #agent: { name: string; version: string };
   readonly #log: Logger;
   readonly #tasks = new Map<number, TaskJournal>();
+  /** Calls running in this process, by partition and slot. */
+  readonly #running = new Map<string, Promise<void>>();
   #producer: KafkaProducer | undefined;
 
   constructor(o: {
@@ -93,6 +95,17 @@ export class KafkaJournal {
     return {
       lookup: (cause, handler, occurrence) => this.#tasks.get(partition)?.entries.get(slot(cause, handler, occurrence)),
       record: (cause, handler, entry) => this.#write(partition, entityKey, cause, handler, entry),
+      running: (cause, handler, occurrence) => this.#running.get(`${partition}/${slot(cause, handler, occurrence)}`),
+      starting: (cause, handler, occurrence) => {
+        const id = `${partition}/${slot(cause, handler, occurrence)}`;
+        let end!: () => void;
+        const p = new Promise<void>((r) => (end = r));
+        this.#running.set(id, p);
+        return () => {
+          if (this.#running.get(id) === p) this.#running.delete(id);
+          end();
+        };
+      },
     };
   }
 

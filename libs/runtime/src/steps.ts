@@ -29,6 +29,13 @@ export interface StepJournal {
   lookup(cause: string, handler: string, occurrence: number): StepEntry | undefined;
   /** Resolves once the entry is durable (journal acknowledged). */
   record(cause: string, handler: string, entry: StepEntry): Promise<void>;
+  /**
+   * In-process duplicate suppression: a call of this identity still running here (a re-run
+   * after an abort, while the first run's call is in flight) settles this promise when done.
+   */
+  running?(cause: string, handler: string, occurrence: number): Promise<void> | undefined;
+  /** Marks a call of this identity as running here; call the result when it ends. */
+  starting?(cause: string, handler: string, occurrence: number): () => void;
 }
 
 export interface StepRun {
@@ -69,7 +76,12 @@ export function createStep(run: StepRun): <T>(name: string, fn: (s: StepContext)
       throw new TerminalError('step name must be a non-empty string', { code: 'CONFIG_INVALID' });
     const position = occurrence++;
     const id = stepId(run.cause, run.handler, position, name);
-    const known = run.journal.lookup(run.cause, run.handler, position);
+    let known = run.journal.lookup(run.cause, run.handler, position);
+    const earlier = known ? undefined : run.journal.running?.(run.cause, run.handler, position);
+    if (earlier) {
+      await earlier;
+      known = run.journal.lookup(run.cause, run.handler, position);
+    }
     if (known) {
       if (known.stepName !== name) {
         throw new AmbitError(
@@ -85,68 +97,77 @@ export function createStep(run: StepRun): <T>(name: string, fn: (s: StepContext)
     const retryable = options.retryable ?? ((e: unknown) => !(e instanceof TerminalError));
     const inputHash = hashInput(options.input);
     const startedAt = Date.now();
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const usage: StepUsage[] = [];
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const late = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            controller.abort();
-            reject(new Error(`step ${name} timed out after ${timeoutMs} ms`));
-          }, timeoutMs);
-        });
-        const ctx: StepContext = { stepId: id, attempt, signal: controller.signal, usage: (u) => void usage.push(u) };
-        const value = await Promise.race([Promise.resolve().then(() => fn(ctx)), late]);
-        const result = encodeResult(value, name, run.maxEntryBytes);
-        const total = sumUsage(usage);
-        await run.journal.record(run.cause, run.handler, {
-          stepId: id,
-          stepName: name,
-          occurrence: position,
-          status: 'COMPLETED',
-          result,
-          errorCode: null,
-          errorMessage: null,
-          usage: total,
-          inputHash,
-          startedAt,
-          completedAt: Date.now(),
-        });
-        if (total) run.usage.push(total);
-        return (result === null ? undefined : JSON.parse(result)) as T;
-      } catch (e) {
-        // The journal could not be written (broker, registry): the runtime aborts and retries the record.
-        if (isAmbitError(e) && e.action !== 'fail') throw e;
-        if (isAmbitError(e, 'RUNTIME_STEP_TOO_LARGE') || isAmbitError(e, 'RUNTIME_STEP_NOT_SERIALIZABLE'))
-          throw new TerminalError(e.message, { code: e.code, cause: e });
-        lastError = e;
-        if (attempt < attempts && retryable(e)) {
-          await new Promise((r) => setTimeout(r, Math.min((options.backoffMs ?? DEFAULTS.backoffMs) * 2 ** (attempt - 1), 5_000)));
-          continue;
-        }
-        break;
-      } finally {
-        clearTimeout(timer);
-      }
+    const ended = run.journal.starting?.(run.cause, run.handler, position);
+    try {
+      return await callAndJournal();
+    } finally {
+      ended?.();
     }
-    const message = lastError instanceof Error ? lastError.message : String(lastError);
-    const code = lastError instanceof TerminalError ? lastError.code : 'RUNTIME_STEP_FAILED';
-    await run.journal.record(run.cause, run.handler, {
-      stepId: id,
-      stepName: name,
-      occurrence: position,
-      status: 'FAILED',
-      result: null,
-      errorCode: code,
-      errorMessage: message.slice(0, 2_000),
-      usage: null,
-      inputHash,
-      startedAt,
-      completedAt: Date.now(),
-    });
-    throw new TerminalError(`step ${name} failed after ${attempts} attempt(s): ${message}`, { code, cause: lastError });
+
+    async function callAndJournal(): Promise<T> {
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const usage: StepUsage[] = [];
+        const controller = new AbortController();
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              controller.abort();
+              reject(new Error(`step ${name} timed out after ${timeoutMs} ms`));
+            }, timeoutMs);
+          });
+          const ctx: StepContext = { stepId: id, attempt, signal: controller.signal, usage: (u) => void usage.push(u) };
+          const value = await Promise.race([Promise.resolve().then(() => fn(ctx)), late]);
+          const result = encodeResult(value, name, run.maxEntryBytes);
+          const total = sumUsage(usage);
+          await run.journal.record(run.cause, run.handler, {
+            stepId: id,
+            stepName: name,
+            occurrence: position,
+            status: 'COMPLETED',
+            result,
+            errorCode: null,
+            errorMessage: null,
+            usage: total,
+            inputHash,
+            startedAt,
+            completedAt: Date.now(),
+          });
+          if (total) run.usage.push(total);
+          return (result === null ? undefined : JSON.parse(result)) as T;
+        } catch (e) {
+          // The journal could not be written (broker, registry): the runtime aborts and retries the record.
+          if (isAmbitError(e) && e.action !== 'fail') throw e;
+          if (isAmbitError(e, 'RUNTIME_STEP_TOO_LARGE') || isAmbitError(e, 'RUNTIME_STEP_NOT_SERIALIZABLE'))
+            throw new TerminalError(e.message, { code: e.code, cause: e });
+          lastError = e;
+          if (attempt < attempts && retryable(e)) {
+            await new Promise((r) => setTimeout(r, Math.min((options.backoffMs ?? DEFAULTS.backoffMs) * 2 ** (attempt - 1), 5_000)));
+            continue;
+          }
+          break;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      const message = lastError instanceof Error ? lastError.message : String(lastError);
+      const code = lastError instanceof TerminalError ? lastError.code : 'RUNTIME_STEP_FAILED';
+      await run.journal.record(run.cause, run.handler, {
+        stepId: id,
+        stepName: name,
+        occurrence: position,
+        status: 'FAILED',
+        result: null,
+        errorCode: code,
+        errorMessage: message.slice(0, 2_000),
+        usage: null,
+        inputHash,
+        startedAt,
+        completedAt: Date.now(),
+      });
+      throw new TerminalError(`step ${name} failed after ${attempts} attempt(s): ${message}`, { code, cause: lastError });
+    }
   };
 }
 

@@ -13,6 +13,7 @@ import type { TaskState } from '@ambit/state';
 import type { ConsumedRecord } from '@ambit/kafka';
 import type { InflightLedger } from './inflight-ledger.ts';
 import { OffsetTracker } from './offset-tracker.ts';
+import type { Running } from './work.ts';
 
 export type TaskStatus = 'CREATED' | 'WAITING' | 'RESTORING' | 'RUNNING' | 'CLOSED';
 
@@ -56,6 +57,8 @@ export class Task {
   /** Keys with work running (a record or a timer firing). */
   readonly busy = new Set<string>();
   inFlight = 0;
+  /** Work started and not yet completed (settled executions are waited for on revocation). */
+  readonly running = new Set<Running>();
   /** Per input topic: offsets entered, what is complete, the committable position. */
   readonly trackers = new Map<string, OffsetTracker>();
   /** Per input topic: the last offset entered (a re-fetched record is dropped). */
@@ -68,6 +71,10 @@ export class Task {
   backpressured = false;
   /** Last progress record written per progress key (written again only when it changes). */
   readonly progressWritten = new Map<string, string>();
+  /** Progress written into the open transaction, remembered once it commits. */
+  progressStaged: Array<[string, string]> = [];
+  /** Done-above sets of the open transaction's progress, adopted as `skip` once it commits. */
+  skipStaged = new Map<string, Set<number>>();
 
   tracker(topic: string): OffsetTracker {
     let t = this.trackers.get(topic);
@@ -84,6 +91,7 @@ export class Task {
     this.pending = [];
     this.busy.clear();
     this.inFlight = 0;
+    this.running.clear();
     this.trackers.clear();
     this.enqueued.clear();
     this.txnCauses.clear();

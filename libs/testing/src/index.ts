@@ -26,7 +26,7 @@ export type {
   KillableProcess,
   TxnEvent,
 } from './processes.ts';
-export { SOURCE_HEADER, checkExactlyOnce, latestByKey, produceSteadily, readTopicFully, sourceOf } from './verify.ts';
+export { SOURCE_HEADER, checkExactlyOnce, keyOrderDiff, latestByKey, produceSteadily, readTopicFully, sourceOf } from './verify.ts';
 export type {
   ExactlyOnceReport,
   Keyed,

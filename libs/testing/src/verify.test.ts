@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkExactlyOnce, latestByKey, sourceOf } from './verify.ts';
+import { checkExactlyOnce, keyOrderDiff, latestByKey, sourceOf } from './verify.ts';
 
 const out = (source: string | undefined, offset = 0) => ({
   topic: 'ns.decisions',
@@ -55,5 +55,20 @@ describe('latestByKey', () => {
       ['a', 2],
       ['c', 3],
     ]);
+  });
+
+  it('keyOrderDiff names keys whose outputs skip, repeat or swap their inputs', () => {
+    const out = (key: string, source: string) => ({ key, headers: { 'ambit-source': Buffer.from(source) } });
+    const inputs = [
+      { key: 'a', source: 'in/0/1' },
+      { key: 'b', source: 'in/0/2' },
+      { key: 'a', source: 'in/0/3' },
+    ];
+    expect(keyOrderDiff([out('a', 'in/0/1'), out('b', 'in/0/2'), out('a', 'in/0/3')], inputs)).toEqual([]);
+    expect(keyOrderDiff([out('a', 'in/0/3'), out('b', 'in/0/2'), out('a', 'in/0/1')], inputs)).toEqual([
+      'a: got [in/0/3, in/0/1] want [in/0/1, in/0/3]',
+    ]);
+    expect(keyOrderDiff([out('a', 'in/0/1'), out('a', 'in/0/1'), out('b', 'in/0/2'), out('a', 'in/0/3')], inputs)).toHaveLength(1);
+    expect(keyOrderDiff([out('b', 'in/0/2'), out('a', 'in/0/3')], inputs)).toEqual(['a: got [in/0/3] want [in/0/1, in/0/3]']);
   });
 });

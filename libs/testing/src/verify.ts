@@ -115,6 +115,35 @@ export function checkExactlyOnce(outputs: Iterable<WithHeaders>, expectedSources
   return { missing: missing.sort(), duplicates: duplicates.sort(), unexpected: unexpected.sort() };
 }
 
+/**
+ * Per key, the sources of its outputs in the order a reader sees them (give outputs in
+ * offset order per partition; one key's outputs share a partition) against its inputs'
+ * sources in input order. Returns up to `limit` keys whose sequences differ (a gap, a
+ * repeat or a swap), each as `key: got [...] want [...]`.
+ */
+export function keyOrderDiff(
+  outputs: Iterable<WithHeaders & { readonly key: string | null }>,
+  inputs: ReadonlyArray<{ readonly key: string; readonly source: string }>,
+  limit = 10,
+): string[] {
+  const want = new Map<string, string[]>();
+  for (const i of inputs) want.set(i.key, [...(want.get(i.key) ?? []), i.source]);
+  const got = new Map<string, string[]>();
+  for (const o of outputs) {
+    const h = o.headers[SOURCE_HEADER];
+    if (o.key === null || h === undefined) continue;
+    got.set(o.key, [...(got.get(o.key) ?? []), typeof h === 'string' ? h : h.toString('utf8')]);
+  }
+  const diffs: string[] = [];
+  for (const key of new Set([...want.keys(), ...got.keys()])) {
+    const w = want.get(key) ?? [];
+    const g = got.get(key) ?? [];
+    if (w.length !== g.length || w.some((s, i) => s !== g[i])) diffs.push(`${key}: got [${g.join(', ')}] want [${w.join(', ')}]`);
+    if (diffs.length >= limit) break;
+  }
+  return diffs;
+}
+
 /** A keyed record; ConsumedRecord fits. */
 export interface Keyed<V> {
   readonly key: string | null;

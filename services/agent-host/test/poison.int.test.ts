@@ -21,7 +21,7 @@ const POISON = 130;
 
 describe('a record that crashes the host', () => {
   it(
-    'is dead-lettered after three crashes; nothing else is, every other record is decided once, the host stays up',
+    'is dead-lettered after three crashes with concurrency on; nothing else is, every other record is decided once, the host stays up',
     { timeout: 240_000 },
     async () => {
       const ns = uniqueName('poison');
@@ -60,6 +60,8 @@ describe('a record that crashes the host', () => {
           AMBIT_SESSION_TIMEOUT_MS: String(testClientProfile.sessionTimeoutMs),
           AMBIT_TRANSACTION_TIMEOUT_MS: String(testClientProfile.transactionTimeoutMs),
           AMBIT_LOG_LEVEL: 'warn',
+          // With key-level concurrency on: the in-flight records re-run one at a time after each crash.
+          AMBIT_MAX_IN_FLIGHT: '16',
         },
       });
       const decided = async () => (await readTopicFully({ brokers: platform.brokers, topic: `${ns}.decisions`, partitions: 6 })).length;
