@@ -55,7 +55,7 @@ import type { StepRun } from './steps.ts';
 import { Restorer } from './restorer.ts';
 import { Task } from './task.ts';
 import type { Running, Stage, Work } from './work.ts';
-import { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource, type DueTimer } from './timers.ts';
+import { consumeTimer, dueTimers, settleTimers, TIMER_STORE, timerSource } from './timers.ts';
 
 const CHANGELOG_CONFIGS = {
   'cleanup.policy': 'compact',
