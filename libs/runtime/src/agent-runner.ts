@@ -664,6 +664,7 @@ class AgentRunner {
    * restart completes at once without running.
    */
   #enqueue(records: readonly ConsumedRecord[]): void {
+    if (records.length > 0) publish('fetch', { records: records.length });
     for (const r of records) {
       const task = this.#tasks.get(r.partition);
       // Records of tasks that are not running yet are dropped; the task seeks back before it runs.

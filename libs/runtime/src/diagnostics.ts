@@ -15,6 +15,8 @@ export const DIAGNOSTIC_CHANNELS = {
   task: 'ambit:runtime:task',
   /** `{ event: 'paused-before-commit' }` (test-only fault hook). */
   fault: 'ambit:runtime:fault',
+  /** `{ records }` per poll that returned records for running tasks (benchmarks time from the first). */
+  fetch: 'ambit:runtime:fetch',
   /** `{ event, code, message }` errors the runtime handled (abort, rejoin, recreate). */
   error: 'ambit:runtime:error',
 } as const;
