@@ -125,6 +125,8 @@ describe('moderation agent under SIGKILL', () => {
     expect(want.states.size).toBeGreaterThan(USERS * 0.95);
 
     // ---- outputs, read committed ----
+    const dlq = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.${AGENT_NAME}.dlq` });
+    expect(dlq.map((r) => `${r.headers['ambit-source']?.toString()} ${r.headers['ambit-dlq-code']?.toString()}`)).toEqual([]);
     const decisions = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.decisions` });
     expect(checkExactlyOnce(decisions, want.sources)).toEqual({ missing: [], duplicates: [], unexpected: [] });
     const effects = await readTopicFully({ brokers: platform.brokers, topic: `${ns}.effects.requested` });

@@ -79,11 +79,6 @@ export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly
     AMBIT_SESSION_TIMEOUT_MS: String(testClientProfile.sessionTimeoutMs),
     AMBIT_TRANSACTION_TIMEOUT_MS: String(testClientProfile.transactionTimeoutMs),
     AMBIT_COMMIT_INTERVAL_MS: '100',
-    // The harness kills hosts from outside at random moments, also while a restarted host
-    // re-runs its in-flight records one at a time: those kills are not the record's doing,
-    // so poison detection (3 crashes by default) must not fire here (services/agent-host
-    // test/poison.int.test.ts covers it).
-    AMBIT_MAX_CRASH_ATTEMPTS: '1000',
     ...(o.maxInFlight ? { AMBIT_MAX_IN_FLIGHT: String(o.maxInFlight) } : {}),
     ...(o.model ? { AMBIT_MODEL_BASE_URL: o.model.url, AMBIT_MODEL: 'fake' } : {}),
   };

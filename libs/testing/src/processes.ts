@@ -36,7 +36,10 @@ export const CHANNELS = DIAGNOSTIC_CHANNELS;
 export interface HostSpec {
   /** For logs and kill logs; also the default AMBIT_INSTANCE_ID. */
   readonly name: string;
-  /** Added to this process's environment; AMBIT_DIAGNOSTICS is always `stdout`. */
+  /**
+   * Added to this process's environment; AMBIT_DIAGNOSTICS is always `stdout`, and
+   * AMBIT_MAX_CRASH_ATTEMPTS defaults to 1000 (external kills are not poison records).
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Host flags, e.g. `['--module', 'examples/moderation/src/agent.ts']`. */
   readonly args: readonly string[];
@@ -162,7 +165,11 @@ export function parseDiagnosticLine(line: string): DiagnosticEvent | undefined {
 export function spawnHost(spec: HostSpec): HostProcess {
   installExitHook();
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, AMBIT_INSTANCE_ID: spec.name, ...(spec.env ?? {}) })) {
+  // Suites SIGKILL hosts from outside at random moments, also while a restarted host re-runs
+  // its in-flight records one at a time: those kills are not the record's doing, so poison
+  // detection is off unless a test sets AMBIT_MAX_CRASH_ATTEMPTS (the poison suite does).
+  const defaults = { AMBIT_INSTANCE_ID: spec.name, AMBIT_MAX_CRASH_ATTEMPTS: '1000' };
+  for (const [k, v] of Object.entries({ ...process.env, ...defaults, ...(spec.env ?? {}) })) {
     if (v !== undefined) env[k] = v;
   }
   env.AMBIT_DIAGNOSTICS = 'stdout';

@@ -62,6 +62,7 @@ describe('a record that crashes the host', () => {
           AMBIT_LOG_LEVEL: 'warn',
           // With key-level concurrency on: the in-flight records re-run one at a time after each crash.
           AMBIT_MAX_IN_FLIGHT: '16',
+          AMBIT_MAX_CRASH_ATTEMPTS: '3', // the runtime default; the harness raises it for kill suites
         },
       });
       const decided = async () => (await readTopicFully({ brokers: platform.brokers, topic: `${ns}.decisions`, partitions: 6 })).length;
