@@ -2,18 +2,21 @@
  * Scaling by partition: 1 -> 3 -> 2 processes while input arrives; the last step once with
  * SIGTERM (graceful: commit, leave) and once with SIGKILL. Every partition is processed,
  * state follows its partition (restored from the changelog on the new owner), and the
- * exactly-once checks of the kill suite hold.
+ * exactly-once checks of the kill suite hold. The SIGKILL run has key-level concurrency on
+ * (64 in flight per task) and a model step per record.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAllHosts, type HostSlot } from '@ambit/testing';
+import { killAllHosts, startFakeModelServer, type HostSlot } from '@ambit/testing';
 import { PARTITIONS, runScenario } from './scenario.ts';
 import { waitForTasksRunning } from './support.ts';
 
 afterAll(() => killAllHosts());
 
-async function oneToThreeToTwo(signal: 'SIGTERM' | 'SIGKILL', seed: number): Promise<HostSlot[]> {
+async function oneToThreeToTwo(signal: 'SIGTERM' | 'SIGKILL', seed: number, concurrent = false): Promise<HostSlot[]> {
   const seen: HostSlot[] = [];
+  const model = concurrent ? await startFakeModelServer({ latencyMs: 20 }) : undefined;
   await runScenario({
+    ...(model ? { model, maxInFlight: 64 } : {}),
     name: `scale-${signal.toLowerCase()}`,
     seed,
     slots: 3,
@@ -38,7 +41,7 @@ async function oneToThreeToTwo(signal: 'SIGTERM' | 'SIGKILL', seed: number): Pro
       else expect(exit.signal).toBe('SIGKILL');
       await waitForTasksRunning(() => [...active].map((s) => s.process), PARTITIONS, 90_000, { everyHostBusy: true });
     },
-  });
+  }).finally(() => model?.close());
   return seen;
 }
 
@@ -47,7 +50,11 @@ describe('scaling 1 -> 3 -> 2 processes', () => {
     expect(await oneToThreeToTwo('SIGTERM', 31)).toHaveLength(3);
   });
 
-  it('with SIGKILL for the last step: every partition processed, state follows its partition', { timeout: 300_000 }, async () => {
-    expect(await oneToThreeToTwo('SIGKILL', 32)).toHaveLength(3);
-  });
+  it(
+    'with SIGKILL for the last step and concurrency on: every partition processed, state follows its partition',
+    { timeout: 300_000 },
+    async () => {
+      expect(await oneToThreeToTwo('SIGKILL', 32, true)).toHaveLength(3);
+    },
+  );
 });

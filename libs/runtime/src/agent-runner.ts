@@ -689,7 +689,10 @@ class AgentRunner {
    * unclean stop run alone, in order, first.
    */
   async #pump(task: Task): Promise<void> {
-    if (Date.now() < this.#stalledUntil) return;
+    // Also before the loop's next turn has noticed a stall: completions arriving right after
+    // a SIGCONT must not start new work either.
+    const now = Date.now();
+    if (now < this.#stalledUntil || now - this.#lastLoopAt > this.#cfg.sessionTimeoutMs) return;
     while (task.status === 'RUNNING' && task.pending.length > 0 && task.suspects.size > 0) {
       const head = task.pending[0]!;
       const upTo = task.suspects.get(head.topic);
