@@ -23,7 +23,9 @@ async function expectExited(options: PlatformOptions, message: RegExp): Promise<
   expect(err).toBeInstanceOf(AmbitError);
   expect((err as AmbitError).code).toBe('INFRA_PROCESS_EXITED');
   expect((err as AmbitError).message).toMatch(message);
-  expect(Date.now() - start).toBeLessThan(30_000);
+  // Well before the 120 s readiness timeout: the exit is noticed, not waited out. (A JVM that
+  // dies at start-up can take ~40 s to get there on 2 cores shared with parallel suites.)
+  expect(Date.now() - start).toBeLessThan(60_000);
   for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
   expect(await readdir(join(work, 'data'))).not.toContain('kafka.pid');
 }
