@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defineAgent, input, jsonStore } from '@ambit/agent-api';
-import { startPlatform } from '@ambit/infra';
-import { createAdmin, createConsumer, createProducer, parseBrokers } from '@ambit/kafka';
+import { createAdmin, createConsumer, createProducer } from '@ambit/kafka';
 import { createModelClient } from '@ambit/model';
 import { DIAGNOSTIC_CHANNELS, resolveRuntimeConfig, startAgent } from '@ambit/runtime';
 import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
 import { keyOrderDiff, mulberry32, startFakeModelServer } from '@ambit/testing/tools';
+import { benchPlatform } from './platform.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,18 +43,8 @@ const BASELINE = Number(values.baseline);
 
 const schema = { type: 'record', name: 'Ask', namespace: 'dev.ambit.bench', fields: [{ name: 'n', type: 'int' }] };
 
-let stopPlatform: (() => Promise<void>) | undefined;
-let brokers: string[];
-let registryUrl: string;
-if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) {
-  brokers = parseBrokers(process.env.KAFKA_BROKERS);
-  registryUrl = process.env.SCHEMA_REGISTRY_URL;
-} else {
-  const p = await startPlatform({ profile: 'dev' });
-  brokers = p.kafka.brokers;
-  registryUrl = p.registry.url;
-  stopPlatform = () => p.stop();
-}
+const platform = await benchPlatform();
+const { brokers, registryUrl } = platform;
 const conn = { brokers };
 const model = await startFakeModelServer({ latencyMs: LATENCY });
 const client = createModelClient({ baseUrl: model.url, model: 'fake', clientId: 'bench' });
@@ -185,7 +175,7 @@ const summary = {
 };
 console.log(JSON.stringify(summary));
 await model.close();
-await stopPlatform?.();
+await platform.stop();
 if (!baseline.ok || !concurrent.ok) {
   console.error('FAILED: a run lost, repeated or reordered records (see above)');
   process.exit(1);

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defineAgent, input, jsonStore } from '@ambit/agent-api';
-import { startPlatform } from '@ambit/infra';
-import { createAdmin, createConsumer, createProducer, parseBrokers } from '@ambit/kafka';
+import { createAdmin, createConsumer, createProducer } from '@ambit/kafka';
 import { DIAGNOSTIC_CHANNELS, resolveRuntimeConfig, startAgent } from '@ambit/runtime';
+import { benchPlatform } from './platform.ts';
 
 const { values } = parseArgs({
   options: { keys: { type: 'string', default: '1000000' }, 'value-bytes': { type: 'string', default: '100' } },
@@ -30,18 +30,8 @@ const agent = defineAgent({
   handlers: { noop: () => undefined },
 });
 
-let stopPlatform: (() => Promise<void>) | undefined;
-let brokers: string[];
-let registryUrl: string;
-if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) {
-  brokers = parseBrokers(process.env.KAFKA_BROKERS);
-  registryUrl = process.env.SCHEMA_REGISTRY_URL;
-} else {
-  const p = await startPlatform({ profile: 'dev' });
-  brokers = p.kafka.brokers;
-  registryUrl = p.registry.url;
-  stopPlatform = () => p.stop();
-}
+const platform = await benchPlatform();
+const { brokers, registryUrl } = platform;
 const conn = { brokers };
 const ns = `bench-restore-${Date.now().toString(36)}`;
 const changelog = `${ns}.restorebench.data.changelog`;
@@ -91,7 +81,7 @@ await admin
   .catch(() => undefined);
 await admin.close();
 rmSync(stateDir, { recursive: true, force: true });
-await stopPlatform?.();
+await platform.stop();
 
 const result = {
   keys,
