@@ -184,3 +184,4 @@ if (ratio < MIN_RATIO) {
   console.error(`FAILED: ratio ${summary.ratio} below ${MIN_RATIO}`);
   process.exit(1);
 }
+process.exit(0);

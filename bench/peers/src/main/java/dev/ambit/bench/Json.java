@@ -1,0 +1,26 @@
+package dev.ambit.bench;
+
+/** The little JSON the apps write by hand (no JSON library on purpose: fewer moving parts). */
+final class Json {
+  private Json() {}
+
+  /** A JSON string literal, quotes included. */
+  static String string(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+          else b.append(c);
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+}
