@@ -15,7 +15,7 @@
  * and .md; exits 1 when a check fails or the time budget is exceeded.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -424,6 +424,8 @@ try {
     await stopWatching(proc, collector);
     await proc.stop();
     profile = summarizeProfile(dir);
+    // The raw profile for a closer look (Chrome DevTools, speedscope); git-ignored.
+    cpSync(dir, join(repoRoot, 'bench/results/tmp/profile'), { recursive: true });
     log(`profile: ${JSON.stringify(profile.byArea.slice(0, 8))}`);
   }
 } catch (e) {

@@ -711,10 +711,17 @@ class AgentRunner {
     const picked: ConsumedRecord[] = [];
     const rest: ConsumedRecord[] = [];
     const held = new Set<string>();
-    for (const r of task.pending) {
+    // Nothing starts while picking, so each topic's lowest incomplete offset is fixed here.
+    const lowest = new Map<string, number | undefined>();
+    // Stops at capacity: scanning the whole queue on every completion was quadratic (at
+    // in-flight 1 it was 11% of a busy host's CPU, bench/).
+    let scanned = 0;
+    for (; scanned < task.pending.length && picked.length < capacity; scanned++) {
+      const r = task.pending[scanned]!;
       const key = r.key ?? '';
-      const low = task.tracker(r.topic).lowestIncomplete() ?? r.offset;
-      if (picked.length >= capacity || task.busy.has(key) || held.has(key) || r.offset - low > this.#cfg.maxDistance) {
+      if (!lowest.has(r.topic)) lowest.set(r.topic, task.tracker(r.topic).lowestIncomplete());
+      const low = lowest.get(r.topic) ?? r.offset;
+      if (task.busy.has(key) || held.has(key) || r.offset - low > this.#cfg.maxDistance) {
         held.add(key); // later records of this key wait behind it
         rest.push(r);
         continue;
@@ -723,7 +730,7 @@ class AgentRunner {
       picked.push(r);
     }
     if (picked.length === 0) return;
-    task.pending = rest;
+    task.pending = rest.length === 0 ? task.pending.slice(scanned) : rest.concat(task.pending.slice(scanned));
     // On disk before any of them runs: the evidence an unclean stop leaves.
     const highest = new Map<string, number>();
     for (const r of picked) highest.set(r.topic, Math.max(highest.get(r.topic) ?? -1, r.offset));

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,22 @@ describe('InflightLedger', () => {
     expect(new InflightLedger(file).crashedStarts('in', 5)).toBe(0);
     a.clear();
     expect(new InflightLedger(file).suspects(new Map([['in', 0]]))).toEqual(new Map());
+  });
+
+  it('rewritten in place: a shorter ledger leaves no stale tail; a big one still round-trips', () => {
+    const file = path();
+    const a = new InflightLedger(file);
+    for (let i = 0; i < 50; i++) a.startSolo(`topic-${i}`, i); // grows the file
+    a.committed(new Map(Array.from({ length: 50 }, (_, i) => [`topic-${i}`, 1_000])));
+    a.dispatch(new Map([['in', 7]]));
+    expect(readFileSync(file, 'utf8').trimEnd()).toBe('{"dispatched":{"in":7},"solo":{}}');
+    const b = new InflightLedger(file); // a new process over the padded file
+    expect(b.suspects(new Map([['in', 0]]))).toEqual(new Map([['in', 7]]));
+    b.dispatch(new Map([['in', 8]]));
+    expect(new InflightLedger(file).suspects(new Map([['in', 0]]))).toEqual(new Map([['in', 8]]));
+    for (let i = 0; i < 300; i++) b.startSolo(`a-long-topic-name-${i}`, i); // past one page: temp file + rename
+    expect(readFileSync(file).length).toBeGreaterThan(4096);
+    expect(new InflightLedger(file).crashedStarts('a-long-topic-name-299', 299)).toBe(1);
   });
 
   it('a missing or unreadable file means no evidence of a crash', () => {

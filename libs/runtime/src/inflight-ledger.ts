@@ -10,11 +10,18 @@
  * counts a start before each run. Only the record that keeps killing the process accrues
  * starts; the others commit on their first solo run and leave the ledger.
  *
- * Writes are synchronous and atomic (temp file + rename): a SIGKILL right after a write
- * keeps it (the page cache survives the process), a torn write is impossible.
+ * Writes are synchronous (a SIGKILL right after one keeps it: the page cache survives the
+ * process) and cannot be torn by the process dying: a ledger that fits in one page is
+ * rewritten in place by one positional write at offset 0, which the kernel copies in one
+ * step, padded with spaces to the file's size so no stale tail remains (JSON ignores them);
+ * a bigger one goes through a temp file and a rename. In place, because a write per
+ * dispatched batch made temp file + rename + mkdir 39% of a busy host's CPU (bench/).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** Writes up to this size are copied by the kernel in one step (one page). */
+const IN_PLACE_MAX_BYTES = 4096;
 
 interface LedgerFile {
   /** Highest dispatched offset per input topic since the last commit. */
@@ -26,10 +33,19 @@ interface LedgerFile {
 export class InflightLedger {
   readonly #path: string;
   #data: LedgerFile;
+  /** Open for the ledger's life once written (a task's lifetime on this host; one per partition). */
+  #fd: number | undefined;
+  /** Bytes in the file now (in-place writes pad to it). */
+  #size = 0;
 
   constructor(path: string) {
     this.#path = path;
     this.#data = InflightLedger.#read(path);
+    try {
+      this.#size = statSync(path).size;
+    } catch {
+      this.#size = 0;
+    }
   }
 
   static #read(path: string): LedgerFile {
@@ -93,9 +109,11 @@ export class InflightLedger {
 
   /** A graceful close: nothing in flight is evidence of a crash. */
   clear(): void {
-    if (Object.keys(this.#data.dispatched).length === 0 && Object.keys(this.#data.solo).length === 0) return;
-    this.#data = { dispatched: {}, solo: {} };
-    this.#write();
+    if (Object.keys(this.#data.dispatched).length > 0 || Object.keys(this.#data.solo).length > 0) {
+      this.#data = { dispatched: {}, solo: {} };
+      this.#write();
+    }
+    this.#closeFd();
   }
 
   /** A commit moved the task to `positions`: nothing below them is in flight any more. */
@@ -120,9 +138,29 @@ export class InflightLedger {
   }
 
   #write(): void {
+    const text = JSON.stringify(this.#data);
+    const bytes = Buffer.from(this.#size > text.length ? text.padEnd(this.#size, ' ') : text, 'utf8');
+    if (bytes.length <= IN_PLACE_MAX_BYTES) {
+      if (this.#fd === undefined) {
+        mkdirSync(dirname(this.#path), { recursive: true });
+        this.#fd = openSync(this.#path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      }
+      writeSync(this.#fd, bytes, 0, bytes.length, 0);
+      this.#size = Math.max(this.#size, bytes.length);
+      return;
+    }
+    // The rename replaces the file: the open descriptor would write to the old one.
+    this.#closeFd();
     mkdirSync(dirname(this.#path), { recursive: true });
     const tmp = `${this.#path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.#data));
+    writeFileSync(tmp, text);
     renameSync(tmp, this.#path);
+    this.#size = Buffer.byteLength(text);
+  }
+
+  #closeFd(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
   }
 }
