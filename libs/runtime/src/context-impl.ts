@@ -83,7 +83,15 @@ export function createContext<Stores extends Record<string, unknown>>(args: {
     stores[name] = new ScopedStore(args.scope, name, args.stores[name]);
   }
   let emitIndex = 0;
-  const log: AgentLogger = args.logger.child({ key: args.key, source: args.source });
+  // Made on first use: a logger child per record was a measurable share of a busy host's CPU.
+  let child: AgentLogger | undefined;
+  const logger = (): AgentLogger => (child ??= args.logger.child({ key: args.key, source: args.source }));
+  const log: AgentLogger = {
+    debug: (msg, fields) => logger().debug(msg, fields),
+    info: (msg, fields) => logger().info(msg, fields),
+    warn: (msg, fields) => logger().warn(msg, fields),
+    error: (msg, fields) => logger().error(msg, fields),
+  };
   return {
     key: args.key,
     record: args.record,

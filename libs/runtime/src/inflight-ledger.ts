@@ -71,6 +71,12 @@ export class InflightLedger {
     return out;
   }
 
+  /** Whether the ledger already has every given offset as dispatched (nothing to write). */
+  covers(highest: ReadonlyMap<string, number>): boolean {
+    for (const [topic, offset] of highest) if ((this.#data.dispatched[topic] ?? -1) < offset) return false;
+    return true;
+  }
+
   /** Records up to `offset` of `topic` are about to run: on disk before any of them starts. */
   dispatch(highest: ReadonlyMap<string, number>): void {
     let changed = false;
