@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{libs,services,connectors,examples,schemas,infra}/*/src/**/*.test.ts', '{schemas,infra}/src/**/*.test.ts'],
+          include: [
+            '{libs,services,connectors,examples,schemas,infra}/*/src/**/*.test.ts',
+            '{schemas,infra}/src/**/*.test.ts',
+            'bench/*.test.ts',
+          ],
           environment: 'node',
         },
       },
