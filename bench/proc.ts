@@ -4,7 +4,8 @@
  * /proc, and a graceful stop (SIGTERM, then SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Linux's USER_HZ; /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
@@ -36,7 +37,13 @@ export class MonitoredProcess {
     this.name = name;
     this.#child = spawn(command, [...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    // BENCH_PROCESS_LOG_DIR=<dir> keeps each system's stdout (e.g. the host's diagnostics with
+    // AMBIT_DIAGNOSTICS=stdout) for a closer look.
+    const keep = process.env.BENCH_PROCESS_LOG_DIR
+      ? createWriteStream(join(process.env.BENCH_PROCESS_LOG_DIR, `${name.replace(/[^a-zA-Z0-9.-]+/g, '_')}.out`))
+      : undefined;
     this.#child.stdout!.on('data', (chunk: Buffer) => {
+      keep?.write(chunk);
       out += chunk.toString('utf8');
       let nl: number;
       while ((nl = out.indexOf('\n')) >= 0) {

@@ -76,6 +76,8 @@ const TIMER_SCAN_INTERVAL_MS = 50;
 const TIMER_BATCH = 200;
 /** How long a revocation waits for running work to finish before releasing its partitions. */
 const REVOKE_DRAIN_MS = 5_000;
+/** How long initTransactions is retried on retriable errors before the start fails. */
+const INIT_RETRY_MS = 60_000;
 /** Queued records the in-flight ledger claims beyond the ones starting (see #pump). */
 const LEDGER_AHEAD = 32;
 /** Lookups of an unknown writer schema id before its record is dead-lettered (backoff 0.5, 1, 2 s). */
@@ -342,9 +344,24 @@ class AgentRunner {
       transactionTimeoutMs: this.#cfg.transactionTimeoutMs,
       lingerMs: 5,
     });
-    // A restarted process fences its predecessor here instead of waiting for the transaction timeout.
-    await p.init(30_000);
-    return p;
+    // A restarted process fences its predecessor here instead of waiting for the transaction
+    // timeout. The coordinator may still be finishing the predecessor's transaction
+    // (CONCURRENT_TRANSACTIONS, a retriable error): init again, with backoff, for a while.
+    const deadline = Date.now() + INIT_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await p.init(30_000);
+        return p;
+      } catch (e) {
+        // Only the coordinator's transient states; no broker at all fails the start as before.
+        if (!isAmbitError(e, 'KAFKA_RETRIABLE') || Date.now() > deadline) {
+          await p.close().catch(() => undefined);
+          throw e;
+        }
+        this.#log.warn('initialising transactions failed; retrying', { attempt, error: e.message });
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2_000)));
+      }
+    }
   }
 
   // ---- rebalance hooks (run inside the consumer's poll, before partitions change hands) ----
@@ -1277,6 +1294,9 @@ class AgentRunner {
       const moved = t.changelogs
         .filter((cl) => t.txnChangelogOffsets.has(cl.topic))
         .map((cl) => ({ topic: cl.topic, partition: cl.partition, topicId: cl.topicId, offset: t.txnChangelogOffsets.get(cl.topic)! + 1 }));
+      // One at a time: each is a synced LevelDB batch on libuv's 4-thread pool, which the
+      // consumer's fetches also need (all at once gained no throughput in a quick benchmark
+      // and showed a longer latency tail).
       await t.state!.committed(moved);
       t.ledger?.committed(t.positions);
       this.#journal.committed(t.partition, t.txnCauses);
