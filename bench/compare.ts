@@ -20,7 +20,8 @@ import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '@ambit/infra';
-import { createAdmin, createConsumer, createProducer, partitionFor, type KafkaConnection } from '@ambit/kafka';
+import { createAdmin, createProducer, partitionFor, type KafkaConnection } from '@ambit/kafka';
+import { readTopicFully } from '@ambit/testing/tools';
 import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
 import { checkOutputs, collectOutputs, median, percentile, type DecodedOutput, type OutputCheck } from './measure.ts';
 import { buildPeers } from './peers.ts';
@@ -170,7 +171,8 @@ async function decodeAll(sys: SystemSpec, run: RunTopics, records: Parameters<Re
   return out;
 }
 
-async function stopWatching(proc: { exited: boolean }, collector: { done: Promise<void>; stop(): void }): Promise<void> {
+/** The collector's end, cut short when the system's process exits first. */
+async function untilDoneOrExit(proc: { exited: boolean }, collector: { done: Promise<void>; stop(): void }): Promise<void> {
   const watch = setInterval(() => proc.exited && collector.stop(), 100);
   await collector.done;
   clearInterval(watch);
@@ -181,7 +183,7 @@ async function throughputRun(sys: SystemSpec, round: number, ns: string, expecte
   const run: RunTopics = { runId, namespace: ns, stateDir: join(workDir, runId) };
   const collector = await collectOutputs(conn, sys.outputTopic(run), WORKLOAD.events, 300_000);
   const proc = sys.start(env, run);
-  await stopWatching(proc, collector);
+  await untilDoneOrExit(proc, collector);
   proc.sample();
   const first = proc.event('first')?.at ?? NaN;
   const last = collector.records.reduce((m, r) => Math.max(m, r.receivedAt), 0);
@@ -216,7 +218,7 @@ async function latencyRun(sys: SystemSpec, round: number, ratePerSec: number): P
   const producer = await createProducer(conn, { lingerMs: 1 });
   const collector = await collectOutputs(conn, sys.outputTopic(run), count + warm.length, WORKLOAD.latencySeconds * 1000 + 180_000);
   const proc = sys.start(env, run);
-  const watch = setInterval(() => proc.exited && collector.stop(), 100);
+  const outputsDone = untilDoneOrExit(proc, collector);
   try {
     await producer.send(warmRecords);
     const warmDeadline = Date.now() + 120_000;
@@ -236,12 +238,12 @@ async function latencyRun(sys: SystemSpec, round: number, ratePerSec: number): P
     }
     const feedMs = Date.now() - feedStart;
     await Promise.all(acks);
-    await collector.done;
+    await outputsDone;
     proc.sample();
     const decoded = await decodeAll(sys, run, collector.records);
     const check = checkOutputs(decoded, count, sys.stateful ? stateChecksum(expectedStates(events)) : undefined);
     if (!check.ok) failures.push(`${sys.id} latency round ${round}: ${check.problems.join('; ')}; ${proc.stderrTail(5)}`);
-    const appended = await appendTimes(`${ns}.events`, count + warm.length);
+    const appended = await appendTimes(`${ns}.events`);
     const latencies = decoded.filter((o) => o.seq >= 0 && appended.has(o.seq)).map((o) => o.receivedAt - appended.get(o.seq)!);
     const first = feedStart;
     const last = collector.records.reduce((m, r) => Math.max(m, r.receivedAt), 0);
@@ -257,23 +259,17 @@ async function latencyRun(sys: SystemSpec, round: number, ratePerSec: number): P
       check,
     };
   } finally {
-    clearInterval(watch);
     await proc.stop();
+    await outputsDone;
     await producer.close();
     rmSync(run.stateDir, { recursive: true, force: true });
   }
 }
 
 /** seq -> the broker's append time of each input (the topic is LogAppendTime). */
-async function appendTimes(topic: string, expected: number): Promise<Map<number, number>> {
-  const c = await createConsumer(conn, { isolation: 'read_uncommitted', queuedMaxKbytes: 65_536 });
-  c.assign(Array.from({ length: WORKLOAD.partitions }, (_, partition) => ({ topic, partition, offset: -2 })));
-  const out = new Map<number, number>();
-  const deadline = Date.now() + 60_000;
-  while (out.size < expected && Date.now() < deadline)
-    for (const r of await c.consume(10_000, 100)) out.set(seqOfFramedEvent(r.value!), r.timestamp);
-  await c.close();
-  return out;
+async function appendTimes(topic: string): Promise<Map<number, number>> {
+  const records = await readTopicFully({ brokers: platform.brokers, topic, isolation: 'read_uncommitted' });
+  return new Map(records.map((r) => [seqOfFramedEvent(r.value!), r.timestamp]));
 }
 
 interface CeilingRun {
@@ -421,7 +417,7 @@ try {
     const runId = `${prefix}-ambit-prof`;
     const collector = await collectOutputs(conn, sys.outputTopic({ runId, namespace: ns, stateDir: '' }), WORKLOAD.events, 300_000);
     const proc = sys.start(profiled, { runId, namespace: ns, stateDir: join(workDir, runId) });
-    await stopWatching(proc, collector);
+    await untilDoneOrExit(proc, collector);
     await proc.stop();
     profile = summarizeProfile(dir);
     // The raw profile for a closer look (Chrome DevTools, speedscope); git-ignored.

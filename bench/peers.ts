@@ -5,13 +5,13 @@
  * stamp is newer than the POM and every file under src, so re-runs cost nothing.
  *   AMBIT_MAVEN_OFFLINE=1, AMBIT_MAVEN_REPO_LOCAL, AMBIT_MAVEN_OPTS as for infra.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AmbitError } from '@ambit/core';
-import { findKafkaJava } from '@ambit/infra';
+import { findKafkaJava, mavenConfigFromEnv, pomProperty, runMavenCommand } from '@ambit/infra';
 
 export interface PeerBuild {
   /** The `java` executable to run the peers (and the Kafka tools) with. */
@@ -41,7 +41,7 @@ type Env = NodeJS.ProcessEnv;
 export async function buildPeers(env: Env = process.env): Promise<PeerBuild> {
   const java = await findKafkaJava(env);
   const props = await javaProperties(java.bin, env);
-  const kafkaVersion = await kafkaVersionFromPom();
+  const kafkaVersion = await pomProperty(POM, 'kafka.version');
   let buildMs = 0;
   if (!(await upToDate())) {
     // javac, not just a runtime: Maven compiles with the JDK at JAVA_HOME.
@@ -55,7 +55,16 @@ export async function buildPeers(env: Env = process.env): Promise<PeerBuild> {
     // Stale jars from an older POM would otherwise stay on the classpath.
     await rm(STAMP, { force: true });
     await rm(LIB, { recursive: true, force: true });
-    await runMaven({ ...env, JAVA_HOME: props.home });
+    await runMavenCommand(
+      {
+        projectDir: PEERS_DIR,
+        args: ['package', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`, '-DincludeScope=runtime'],
+        what: 'package',
+        purpose: 'to build the Kafka Streams peers in bench/peers',
+      },
+      mavenConfigFromEnv(env),
+      { ...env, JAVA_HOME: props.home },
+    );
     await writeFile(STAMP, new Date().toISOString() + '\n');
     buildMs = Date.now() - start;
   }
@@ -83,12 +92,6 @@ async function pathsUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() || e.isDirectory()).map((e) => join(e.parentPath, e.name));
 }
 
-async function kafkaVersionFromPom(): Promise<string> {
-  const m = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(await readFile(POM, 'utf8'));
-  if (!m?.[1]) throw new AmbitError('CONFIG_INVALID', `${POM} has no <kafka.version> property`);
-  return m[1];
-}
-
 /** `java.home` and `java.version` of a Java given as an executable (possibly bare `java` on PATH). */
 async function javaProperties(bin: string, env: Env): Promise<{ home: string; version: string }> {
   const out = await new Promise<string>((resolve, reject) => {
@@ -103,51 +106,4 @@ async function javaProperties(bin: string, env: Env): Promise<{ home: string; ve
   const version = prop('java.version');
   if (!home || !version) throw new AmbitError('INFRA_JAVA_MISSING', `${bin} -XshowSettings:properties printed no java.home / java.version`);
   return { home, version };
-}
-
-// Debian's Maven colours some lines even with -B.
-// eslint-disable-next-line no-control-regex
-const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
-
-async function runMaven(env: Env): Promise<void> {
-  const args = [
-    '-B',
-    '-q',
-    '-Dstyle.color=never',
-    ...(/^(1|true|yes|on)$/i.test(env.AMBIT_MAVEN_OFFLINE?.trim() ?? '') ? ['-o'] : []),
-    ...(env.AMBIT_MAVEN_REPO_LOCAL?.trim() ? [`-Dmaven.repo.local=${env.AMBIT_MAVEN_REPO_LOCAL.trim()}`] : []),
-    ...(env.AMBIT_MAVEN_OPTS ?? '').split(/\s+/).filter(Boolean),
-    'package',
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${LIB}`,
-    '-DincludeScope=runtime',
-  ];
-  const { code, text } = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-    const child = spawn('mvn', args, { cwd: PEERS_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (b: Buffer) => (text += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (text += b.toString()));
-    child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new AmbitError(
-          'INFRA_MAVEN_FAILED',
-          e.code === 'ENOENT' ? 'Maven (`mvn`) is not on PATH: install Maven 3.6+ to build bench/peers' : `could not run mvn: ${e.message}`,
-          { cause: e },
-        ),
-      ),
-    );
-    child.on('close', (c) => resolve({ code: c, text }));
-  });
-  if (code !== 0) {
-    const tail = text
-      .replace(ANSI_COLOUR, '')
-      .split(/\r?\n/)
-      .filter((l) => l.trim() !== '')
-      // Maven's help boilerplate says nothing about this failure.
-      .filter((l) => !/^\[ERROR\]\s*(|To see the full stack trace.*|Re-run Maven.*|For more information.*|\[Help \d+\].*)$/.test(l.trim()))
-      .slice(-20);
-    throw new AmbitError('INFRA_MAVEN_FAILED', `mvn package in ${PEERS_DIR} failed (exit ${code}):\n  ${tail.join('\n  ')}`, {
-      details: { args },
-    });
-  }
 }

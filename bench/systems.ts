@@ -74,6 +74,24 @@ function javaApp(mainClass: string, env: Environment, run: RunTopics, output: st
   );
 }
 
+/** A TypeScript entry point of this repository run with `node --import tsx`. */
+function tsProcess(
+  name: string,
+  env: Environment,
+  script: string,
+  args: readonly string[],
+  childEnv: NodeJS.ProcessEnv,
+  nodeFlags: readonly string[] = [],
+) {
+  return new MonitoredProcess(
+    name,
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', join(env.repoRoot, script), ...args],
+    childEnv,
+    env.repoRoot,
+  );
+}
+
 const copyDecoder = () => async (r: ReceivedRecord) => ({ key: r.key ?? '', seq: seqOfFramedEvent(r.value!), receivedAt: r.receivedAt });
 
 export const SYSTEMS: readonly SystemSpec[] = [
@@ -91,19 +109,16 @@ export const SYSTEMS: readonly SystemSpec[] = [
     stateful: false,
     outputTopic: (run) => `${run.namespace}.copy`,
     start: (env, run) =>
-      new MonitoredProcess(
+      tsProcess(
         `copy-loop:${run.runId}`,
-        process.execPath,
+        env,
+        'bench/copy-loop.ts',
         [
-          '--import',
-          'tsx',
-          join(env.repoRoot, 'bench/copy-loop.ts'),
           ...['--brokers', env.brokers.join(','), '--group', run.runId, '--input', inputTopic(run), '--output', `${run.namespace}.copy`],
           ...['--commit-interval-ms', String(env.settings.commitIntervalMs), '--linger-ms', String(env.settings.lingerMs)],
           ...['--batch-size', String(env.settings.batchSize), '--compression', env.settings.compression],
         ],
         process.env,
-        env.repoRoot,
       ),
     decoder: copyDecoder,
   },
@@ -124,16 +139,11 @@ export const SYSTEMS: readonly SystemSpec[] = [
     stateful: true,
     outputTopic: (run) => `${run.namespace}.decisions`,
     start: (env, run) =>
-      new MonitoredProcess(
+      tsProcess(
         `ambit:${run.runId}`,
-        process.execPath,
-        [
-          ...env.ambitNodeFlags,
-          '--import',
-          'tsx',
-          join(env.repoRoot, 'services/agent-host/src/main.ts'),
-          ...['--module', join(env.repoRoot, 'bench/agents/fold.ts'), '--agent', 'foldAgent'],
-        ],
+        env,
+        'services/agent-host/src/main.ts',
+        ['--module', join(env.repoRoot, 'bench/agents/fold.ts'), '--agent', 'foldAgent'],
         {
           ...process.env,
           KAFKA_BROKERS: env.brokers.join(','),
@@ -146,7 +156,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
           AMBIT_LOG_LEVEL: 'warn',
           BENCH_AGENT_NAME: run.runId,
         },
-        env.repoRoot,
+        env.ambitNodeFlags,
       ),
     decoder: (env, run) => {
       const serde = avroSerde<{ outcome: string | null; detail: string | null }>({

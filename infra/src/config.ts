@@ -40,6 +40,15 @@ export interface MavenConfig {
   readonly extraArgs: readonly string[];
 }
 
+/** AMBIT_MAVEN_OFFLINE, AMBIT_MAVEN_REPO_LOCAL, AMBIT_MAVEN_OPTS. */
+export function mavenConfigFromEnv(env: Readonly<Record<string, string | undefined>>): MavenConfig {
+  return Object.freeze({
+    offline: truthy(env.AMBIT_MAVEN_OFFLINE),
+    repoLocal: nonEmpty(env.AMBIT_MAVEN_REPO_LOCAL),
+    extraArgs: Object.freeze((env.AMBIT_MAVEN_OPTS ?? '').split(/\s+/).filter(Boolean)),
+  });
+}
+
 export interface PlatformConfig {
   readonly profile: Profile;
   readonly host: '127.0.0.1';
@@ -128,11 +137,7 @@ export function resolveConfig(options: PlatformOptions = {}): PlatformConfig {
     stopTimeoutMs: 20_000,
     brokerProperties: Object.freeze({ ...(options.brokerProperties ?? {}) }),
     registryProperties: Object.freeze({ ...(options.registryProperties ?? {}) }),
-    maven: Object.freeze({
-      offline: truthy(env.AMBIT_MAVEN_OFFLINE),
-      repoLocal: nonEmpty(env.AMBIT_MAVEN_REPO_LOCAL),
-      extraArgs: Object.freeze((env.AMBIT_MAVEN_OPTS ?? '').split(/\s+/).filter(Boolean)),
-    }),
+    maven: mavenConfigFromEnv(env),
     env,
     logger: options.logger ?? silentLogger,
   } satisfies PlatformConfig);

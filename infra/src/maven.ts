@@ -50,6 +50,41 @@ export interface MavenGoal {
 
 export async function runMaven(goal: MavenGoal, maven: MavenConfig, env: Readonly<Record<string, string | undefined>>): Promise<void> {
   const markers = `${goal.outputDir}.markers`;
+  await runMavenCommand(
+    {
+      projectDir: goal.projectDir,
+      args: [
+        `${DEPENDENCY_PLUGIN}:${goal.goal}`,
+        `-DoutputDirectory=${goal.outputDir}`,
+        // unpack-dependencies skips artifacts it has a marker for, even into a new output
+        // directory; markers beside the output make every resolution start clean.
+        `-DmarkersDirectory=${markers}`,
+      ],
+      what: goal.goal,
+      purpose: 'so the launcher can fetch the Kafka and Apicurio jars from Maven Central',
+    },
+    maven,
+    env,
+  ).finally(() => rm(markers, { recursive: true, force: true }));
+}
+
+export interface MavenCommand {
+  /** Directory holding pom.xml (Maven runs there). */
+  readonly projectDir: string;
+  /** Goals and properties, after the batch/quiet/offline/local-repo flags every run gets. */
+  readonly args: readonly string[];
+  /** Names the run in errors, e.g. `package`. */
+  readonly what: string;
+  /** Why Maven is needed, for the "not on PATH" error, e.g. `to build bench/peers`. */
+  readonly purpose: string;
+}
+
+/** Runs Maven (batch, quiet, AMBIT_MAVEN_* settings); failures are INFRA_MAVEN_FAILED with Maven's own errors. */
+export async function runMavenCommand(
+  command: MavenCommand,
+  maven: MavenConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
   const args = [
     '-B',
     '-q',
@@ -57,36 +92,26 @@ export async function runMaven(goal: MavenGoal, maven: MavenConfig, env: Readonl
     ...(maven.offline ? ['-o'] : []),
     ...(maven.repoLocal ? [`-Dmaven.repo.local=${maven.repoLocal}`] : []),
     ...maven.extraArgs,
-    `${DEPENDENCY_PLUGIN}:${goal.goal}`,
-    `-DoutputDirectory=${goal.outputDir}`,
-    // unpack-dependencies skips artifacts it has a marker for, even into a new output
-    // directory; markers beside the output make every resolution start clean.
-    `-DmarkersDirectory=${markers}`,
+    ...command.args,
   ];
   const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-    const child = spawn('mvn', args, { cwd: goal.projectDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('mvn', args, { cwd: command.projectDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (b: Buffer) => (text += b.toString()));
     child.stderr.on('data', (b: Buffer) => (text += b.toString()));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') {
-        reject(
-          new AmbitError(
-            'INFRA_MAVEN_FAILED',
-            'Maven (`mvn`) is not on PATH: install Maven 3.6+ so the launcher can fetch the Kafka and Apicurio jars from Maven Central',
-            { cause: e },
-          ),
-        );
+        reject(new AmbitError('INFRA_MAVEN_FAILED', `Maven (\`mvn\`) is not on PATH: install Maven 3.6+ ${command.purpose}`, { cause: e }));
       } else reject(new AmbitError('INFRA_MAVEN_FAILED', `could not run mvn: ${e.message}`, { cause: e }));
     });
     child.on('close', (code) => resolve({ code, text }));
-  }).finally(() => rm(markers, { recursive: true, force: true }));
+  });
   if (output.code !== 0) {
     const errors = mavenErrorLines(output.text);
     const shown = (errors.length > 0 ? errors : output.text.trim().split('\n').slice(-10)).slice(0, 12);
     throw new AmbitError(
       'INFRA_MAVEN_FAILED',
-      `mvn ${goal.goal} in ${goal.projectDir} failed (exit ${output.code}):\n  ${shown.join('\n  ')}`,
+      `mvn ${command.what} in ${command.projectDir} failed (exit ${output.code}):\n  ${shown.join('\n  ')}`,
       { details: { args } },
     );
   }

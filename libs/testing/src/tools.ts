@@ -5,4 +5,4 @@
 export { fakeReply, startFakeModelServer } from './fake-model.ts';
 export type { FakeModelCall, FakeModelServer } from './fake-model.ts';
 export { mulberry32 } from './processes.ts';
-export { checkExactlyOnce, keyOrderDiff, latestByKey } from './verify.ts';
+export { checkExactlyOnce, keyOrderDiff, latestByKey, readTopicFully } from './verify.ts';
