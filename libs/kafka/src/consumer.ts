@@ -103,21 +103,27 @@ export async function createConsumer(conn: KafkaConnection, options: ConsumerOpt
       const tps = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
       rebalancing = (async () => {
         const cooperative = native.rebalanceProtocol() === 'COOPERATIVE';
-        try {
+        const apply = (): void => {
           if (err.code === RdCodes_ASSIGN) {
-            await options.onAssign?.(tps);
             if (cooperative) native.incrementalAssign(assignment);
             else native.assign(assignment);
-          } else {
-            await options.onRevoke?.(tps, native.assignmentLost());
-            if (cooperative) native.incrementalUnassign(assignment);
-            else native.unassign();
-          }
+          } else if (cooperative) native.incrementalUnassign(assignment);
+          else native.unassign();
+        };
+        try {
+          if (err.code === RdCodes_ASSIGN) await options.onAssign?.(tps);
+          else await options.onRevoke?.(tps, native.assignmentLost());
         } catch (e) {
           // A failing hook must not wedge the group: release/accept anyway, surface the error.
-          if (err.code === RdCodes_ASSIGN) native.assign(assignment);
-          else native.unassign();
-          hookError = e;
+          hookError ??= e;
+        }
+        try {
+          apply();
+        } catch (e) {
+          // The client rejects (un)assign once it is disconnecting: a rebalance served by
+          // close() (or racing it) has nothing left to hand over. Otherwise surface it on the
+          // next consume(); this callback runs detached and must never reject.
+          if (!closed) hookError ??= translateKafkaError(e, 'apply the rebalance assignment');
         } finally {
           rebalancing = undefined;
         }

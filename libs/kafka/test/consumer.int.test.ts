@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testPlatform, uniqueName } from '@ambit/testing';
-import { createConsumer, type KafkaConnection } from '../src/index.ts';
+import { createConsumer, type KafkaConnection, type KafkaConsumer } from '../src/index.ts';
+import { nativeConsumer } from '../src/consumer.ts';
 import { createTopic, produceValues } from './helpers.ts';
 
 const conn = (): KafkaConnection => ({ brokers: testPlatform().brokers });
@@ -33,5 +34,36 @@ describe('consumer', () => {
     } finally {
       await c.close();
     }
+  });
+
+  it('surfaces a rebalance the client can no longer apply on the next consume, without crashing', async () => {
+    // CI once saw a host exit on an unhandled rejection: a rebalance callback arrived while
+    // the consumer was disconnecting, and applying its assignment threw inside the callback.
+    const topic = uniqueName('rebalance');
+    await createTopic(conn(), topic);
+    let hookCalls = 0;
+    const c: KafkaConsumer = await createConsumer(conn(), {
+      groupId: uniqueName('rebalance-group'),
+      onAssign: async () => {
+        hookCalls += 1;
+        // The handle goes away while the hook runs: the assign after it is rejected.
+        await new Promise<void>((resolve) => nativeConsumer(c).disconnect(() => resolve()));
+      },
+    });
+    c.subscribe([topic]);
+    let error: unknown;
+    const started = Date.now();
+    while (error === undefined && Date.now() - started < 30_000) {
+      try {
+        await c.consume(100, 200);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(hookCalls).toBe(1);
+    expect(error).toMatchObject({ message: expect.stringContaining('apply the rebalance assignment') });
+    // The client's words for it, as in the CI failure.
+    expect((error as Error).message).toContain('Erroneous state');
+    await c.close();
   });
 });
