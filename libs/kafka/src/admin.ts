@@ -53,7 +53,7 @@ export interface KafkaAdmin {
   /** Throws KAFKA_TOPIC_NOT_FOUND naming the first missing topic. */
   describeTopics(names: readonly string[], configNames?: readonly string[]): Promise<TopicDescription[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
-  /** End offsets per partition; read_committed (the last stable offset) unless asked otherwise. */
+  /** End offsets per partition; read_committed (the last stable offset) unless asked otherwise. Throws KAFKA_TOPIC_NOT_FOUND for a missing topic. */
   endOffsets(topic: string, isolation?: IsolationLevel): Promise<PartitionOffsets[]>;
   /** A group's committed offsets for a topic; `requireStable` waits out pending transactional offsets. */
   committedOffsets(groupId: string, topic: string, requireStable?: boolean): Promise<Map<number, number>>;
@@ -89,6 +89,14 @@ export async function createAdmin(conn: KafkaConnection): Promise<KafkaAdmin> {
     }
   };
   const timeout = conn.requestTimeoutMs ?? 10000;
+  const metadata = (names: readonly string[]) =>
+    native.fetchTopicMetadata({ topics: [...names], timeout }).catch((e: unknown) => {
+      const m = String((e as Error).message);
+      if (/unknown topic|UNKNOWN_TOPIC/i.test(m)) {
+        throw new AmbitError('KAFKA_TOPIC_NOT_FOUND', `topic not found among ${names.join(', ')}`, { cause: e });
+      }
+      throw e;
+    });
 
   return {
     describeCluster: () =>
@@ -125,13 +133,7 @@ export async function createAdmin(conn: KafkaConnection): Promise<KafkaAdmin> {
     describeTopics: (names, configNames) =>
       call('describe topics', async () => {
         if (names.length === 0) return [];
-        const meta = await native.fetchTopicMetadata({ topics: [...names], timeout }).catch((e: unknown) => {
-          const m = String((e as Error).message);
-          if (/unknown topic|UNKNOWN_TOPIC/i.test(m)) {
-            throw new AmbitError('KAFKA_TOPIC_NOT_FOUND', `topic not found among ${names.join(', ')}`, { cause: e });
-          }
-          throw e;
-        });
+        const meta = await metadata(names);
         const cfg = await pure.describeConfigs({
           includeSynonyms: false,
           resources: names.map((name) => ({
@@ -166,6 +168,8 @@ export async function createAdmin(conn: KafkaConnection): Promise<KafkaAdmin> {
     deleteTopics: (names) => call('delete topics', () => native.deleteTopics({ topics: [...names], timeout })),
     endOffsets: (topic, isolation = 'read_committed') =>
       call(`end offsets of ${topic}`, async () => {
+        // The offsets call retries an unknown topic until it exists, i.e. forever: ask first.
+        await metadata([topic]);
         const rows = await native.fetchTopicOffsets(topic, {
           timeout,
           isolationLevel:

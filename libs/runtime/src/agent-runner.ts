@@ -63,7 +63,6 @@ const CHANGELOG_CONFIGS = {
   'segment.ms': '3600000',
   'delete.retention.ms': '86400000',
 };
-const DELETE_RETENTION_MS = 86_400_000;
 /** The journal outlives its records' commits: replay serves steps from it (schemas/topics.yaml, profile journal). */
 const JOURNAL_RETENTION_MS = '604800000';
 /** Internal store of each task's progress: completed offsets above the committed position, the journal mark. */
@@ -136,6 +135,8 @@ class AgentRunner {
   #inputs: Input[] = [];
   #partitions = 0;
   #changelogIds = new Map<string, string>();
+  /** Each changelog's delete.retention.ms as the broker reports it (an operator may change it). */
+  #changelogRetention = new Map<string, number>();
   /** User stores plus the internal timer store when the agent has an onTimer handler. */
   #storeNames: string[] = [];
   #decisionSerde!: Serde<unknown>;
@@ -244,7 +245,6 @@ class AgentRunner {
       mainConsumer: this.#consumer,
       conn: this.#conn,
       stateReset: cfg.stateReset,
-      deleteRetentionMs: DELETE_RETENTION_MS,
       logger: this.#log,
       isCancelled: () => this.#stopping,
     });
@@ -320,7 +320,10 @@ class AgentRunner {
     const describeInternal = async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.#admin.describeTopics(internal.map((t) => t.name));
+          return await this.#admin.describeTopics(
+            internal.map((t) => t.name),
+            ['delete.retention.ms'],
+          );
         } catch (e) {
           if (!isAmbitError(e, 'KAFKA_TOPIC_NOT_FOUND') || attempt >= 40) throw e;
           await new Promise((r) => setTimeout(r, 250));
@@ -335,6 +338,8 @@ class AgentRunner {
         );
       }
       this.#changelogIds.set(d.name, d.topicId);
+      const retention = Number(d.configs['delete.retention.ms']);
+      if (Number.isFinite(retention)) this.#changelogRetention.set(d.name, retention);
     }
   }
 
@@ -379,7 +384,14 @@ class AgentRunner {
       const inputs = this.#inputs.map((i) => ({ topic: i.topic, partition: p }));
       const changelogs = this.#storeNames.map((store) => {
         const topic = changelogTopic(this.#cfg.namespace, this.#agent.name, store);
-        return { store, topic, partition: p, topicId: this.#changelogIds.get(topic) ?? '' };
+        return {
+          store,
+          topic,
+          partition: p,
+          topicId: this.#changelogIds.get(topic) ?? '',
+          // Unknown (not reported): assume the shortest sensible, so an old store is rebuilt.
+          deleteRetentionMs: this.#changelogRetention.get(topic) ?? 0,
+        };
       });
       const task = new Task(p, inputs, changelogs);
       this.#tasks.set(p, task);

@@ -20,8 +20,6 @@ export interface RestoreOptions {
   readonly mainConsumer: KafkaConsumer;
   readonly conn: KafkaConnection;
   readonly stateReset: boolean;
-  /** Tombstone retention of the changelogs: an older checkpoint may have missed deletes. */
-  readonly deleteRetentionMs: number;
   readonly logger: Logger;
   readonly isCancelled: () => boolean;
 }
@@ -65,8 +63,10 @@ export class Restorer {
         wipe = true;
       } else if (cp && (cp.offset > lso || cp.offset < low)) {
         wipe = true; // out of range: truncated or compacted past us
-      } else if (checkpoint && Date.now() - checkpoint.writtenAt > o.deleteRetentionMs) {
-        wipe = true; // may have missed tombstones compacted away since
+      } else if (checkpoint && Date.now() - checkpoint.writtenAt > cl.deleteRetentionMs) {
+        // Older than the changelog's tombstone retention: compaction may have removed deletes
+        // this store never saw, which replaying the tail cannot bring back.
+        wipe = true;
       }
       plans.push({ topic: cl.topic, partition: cl.partition, topicId, store: cl.store, from: cp?.offset ?? 0, to: lso });
     }

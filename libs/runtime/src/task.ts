@@ -30,6 +30,8 @@ export interface ChangelogPartition {
   readonly topic: string;
   readonly partition: number;
   readonly topicId: string;
+  /** The topic's delete.retention.ms: how long compaction keeps a tombstone. */
+  readonly deleteRetentionMs: number;
 }
 
 export class Task {

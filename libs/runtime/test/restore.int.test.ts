@@ -107,6 +107,58 @@ describe('restore', () => {
     expect(k0.at(-1)).toMatchObject({ count: 16 });
   });
 
+  it("a store checkpointed longer ago than the changelog's tombstone retention is rebuilt; a fresher one only reads the tail", async () => {
+    const n = await freshNamespace(1);
+    const dir = mkdtempSync(join(tmpdir(), 'ambit-e-'));
+    const changelog = `${n.ns}.counter.tallies.changelog`;
+    const retentionMs = 10_000;
+    // The operator's retention, not the one Ambit would create the changelog with.
+    const admin = await createAdmin(n.conn);
+    try {
+      await admin.createTopics([
+        {
+          name: changelog,
+          partitions: 1,
+          replicationFactor: 1,
+          configs: { 'cleanup.policy': 'compact', 'delete.retention.ms': String(retentionMs) },
+        },
+      ]);
+    } finally {
+      await admin.close();
+    }
+    const event = (i: number) => ({ key: 'k', value: { tenant: 't', n: i, fail: false } });
+    await n.produce(Array.from({ length: 10 }, (_, i) => event(i)));
+    await run(n, { stateDir: dir }, 10);
+    const fresh = watchRestores();
+    try {
+      await n.produce([event(10)]);
+      await run(n, { stateDir: dir }, 11); // at once: within the retention
+    } finally {
+      fresh.stop();
+    }
+    expect(fresh.events.some((e) => e.event === 'wipe')).toBe(false);
+    expect(restored(fresh.events)).toBe(0);
+
+    await new Promise((r) => setTimeout(r, retentionMs + 500));
+    // What a rebuild has to replay: every changelog of the agent, from the start.
+    const progressTopic = `${n.ns}.counter.ambit-progress.changelog`;
+    const before = (await readCommitted(n.conn, changelog, 1)).length + (await readCommitted(n.conn, progressTopic, 1)).length;
+    expect(before).toBeGreaterThanOrEqual(11);
+    const stale = watchRestores();
+    try {
+      await n.produce([event(11)]);
+      await run(n, { stateDir: dir }, 12);
+    } finally {
+      stale.stop();
+    }
+    expect(stale.events.some((e) => e.event === 'wipe')).toBe(true);
+    expect(restored(stale.events)).toBe(before); // the whole changelogs, not their (empty) tails
+    const tallies = await readCommitted(n.conn, changelog, 1);
+    expect(tallies).toHaveLength(12);
+    // The fold continued from the rebuilt state.
+    expect(JSON.parse(tallies.at(-1)!.value!.toString())).toMatchObject({ count: 12 });
+  });
+
   it('a recreated changelog stops the task with a clear error unless a state reset is asked for, then rebuilds', async () => {
     const n = await freshNamespace(1);
     const dir = mkdtempSync(join(tmpdir(), 'ambit-d-'));
