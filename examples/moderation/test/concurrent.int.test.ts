@@ -9,7 +9,6 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  KillSchedule,
   killAllHosts,
   pickVictim,
   readTopicFully,
@@ -18,7 +17,7 @@ import {
   testPlatform,
   type FakeModelServer,
 } from '@ambit/testing';
-import { runScenario } from './scenario.ts';
+import { killFor, runScenario } from './scenario.ts';
 
 const SEED = Number(process.env.AMBIT_KILL_SEED ?? 20_261_122);
 const IN_FLIGHT = 64;
@@ -78,21 +77,14 @@ describe('moderation agent with key-level concurrency and model steps', () => {
         model,
         maxInFlight: IN_FLIGHT,
         during: async (c) => {
-          const schedule = new KillSchedule({
+          await killFor(c, {
             seed: SEED,
-            hosts: c.slots,
-            minIntervalMs: 1_500,
-            maxIntervalMs: 3_000,
-            selectTimeoutMs: 4_000,
+            forMs: 58_000,
             onKill: (e) => {
               kills.push({ at: Date.now(), host: e.host });
               console.log(`[ckill seed=${SEED}] ${JSON.stringify(e)}`);
             },
           });
-          const running = schedule.run();
-          await c.sleep(58_000);
-          schedule.stop();
-          await running;
         },
       });
       const figures = await paidOnce(namespace, kills, produced);

@@ -21,8 +21,10 @@ import {
   testClientProfile,
   testPlatform,
   uniqueName,
+  KillSchedule,
   type FakeModelServer,
   type HostSlot,
+  type KillLogEntry,
 } from '@ambit/testing';
 import { AGENT_NAME, TRENDS_STORE, type TrendState } from '../src/agent.ts';
 import {
@@ -70,7 +72,38 @@ export interface ScenarioOptions {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly HostSlot[]; produced: number; namespace: string }> {
+/**
+ * The kill suites' schedule, for a scenario's `during`: for `forMs`, at seeded random times
+ * 1.5-3 s apart (each kill costs a rebalance), SIGKILLs a host showing an open transaction
+ * and restarts it with the same instance id and state dir.
+ */
+export async function killFor(
+  c: ScenarioControl,
+  o: { seed: number; forMs: number; onKill: (e: KillLogEntry) => void },
+): Promise<{ log: KillLogEntry[]; skipped: number }> {
+  const schedule = new KillSchedule({
+    seed: o.seed,
+    hosts: c.slots,
+    minIntervalMs: 1_500,
+    maxIntervalMs: 3_000,
+    selectTimeoutMs: 4_000,
+    onKill: o.onKill,
+  });
+  const killing = schedule.run();
+  await c.sleep(o.forMs);
+  schedule.stop();
+  return { log: await killing, skipped: schedule.skipped };
+}
+
+export interface ScenarioResult {
+  readonly slots: readonly HostSlot[];
+  readonly produced: number;
+  /** How long the steady input took from first to last record. */
+  readonly elapsedMs: number;
+  readonly namespace: string;
+}
+
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const platform = testPlatform();
   const ns = uniqueName(o.name);
   await setUpNamespace(platform, ns);
@@ -150,5 +183,5 @@ export async function runScenario(o: ScenarioOptions): Promise<{ slots: readonly
   await waitForTasksRunning(live, PARTITIONS, 90_000);
   await stopAllGracefully(finals);
   expect(stateDiff(await readStoresFromDisk(stateDirs, PARTITIONS), want.states)).toEqual([]);
-  return { slots, produced: result.records.length, namespace: ns };
+  return { slots, produced: result.records.length, elapsedMs: result.elapsedMs, namespace: ns };
 }
