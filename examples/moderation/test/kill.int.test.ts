@@ -21,6 +21,7 @@ const SEED = Number(process.env.AMBIT_KILL_SEED ?? 20_251_122);
 const RATE_PER_SEC = 700;
 const DURATION_MS = 75_000; // 52,500 submissions
 const MIN_KILLS = 10;
+const USERS = 1200;
 
 afterAll(() => killAllHosts());
 
@@ -28,14 +29,15 @@ describe('moderation agent under SIGKILL', () => {
   it('keeps exactly-once outputs and folded state while hosts are killed mid-transaction', { timeout: 360_000 }, async () => {
     let log: KillLogEntry[] = [];
     let skipped = 0;
-    const { produced, elapsedMs } = await runScenario({
+    const { produced, elapsedMs, users } = await runScenario({
       name: 'kill',
       seed: SEED,
       slots: 3,
       startWith: 3,
       ratePerSec: RATE_PER_SEC,
       durationMs: DURATION_MS,
-      users: 1200,
+      users: USERS,
+      everyHostBusy: true,
       during: async (c) => {
         // Kills for as long as input arrives.
         ({ log, skipped } = await killFor(c, {
@@ -51,6 +53,7 @@ describe('moderation agent under SIGKILL', () => {
     );
     expect(produced).toBeGreaterThanOrEqual(50_000);
     expect(elapsedMs).toBeGreaterThanOrEqual(60_000);
+    expect(users).toBeGreaterThan(USERS * 0.95);
     expect(log.length).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(log.every((e) => e.txnRecords >= 1)).toBe(true);
     // Picked on a `progress` line; the kill can still race a commit that was already under way.

@@ -7,7 +7,7 @@
  *   - every user's trend equals the fold of their inputs in offset order, in the changelog
  *     and in the stores on disk, after a graceful stop and again after a full restart.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -49,6 +49,8 @@ export interface ScenarioControl {
   readonly active: Set<HostSlot>;
   sleep(ms: number): Promise<void>;
   readonly rand: () => number;
+  /** Aborted when the input stops (all produced, or the producer failed): faults should stop too. */
+  readonly inputDone: AbortSignal;
 }
 
 export interface ScenarioOptions {
@@ -66,6 +68,8 @@ export interface ScenarioOptions {
   readonly during: (c: ScenarioControl) => Promise<void>;
   /** Every record asks this model server for a second opinion in a durable step. */
   readonly model?: FakeModelServer;
+  /** After the faults and after the final restart, also wait until every live host holds a task. */
+  readonly everyHostBusy?: boolean;
   /** Key-level concurrency of every host (AMBIT_MAX_IN_FLIGHT); default 1. */
   readonly maxInFlight?: number;
 }
@@ -90,7 +94,10 @@ export async function killFor(
     onKill: o.onKill,
   });
   const killing = schedule.run();
-  await c.sleep(o.forMs);
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, o.forMs);
+    c.inputDone.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
   schedule.stop();
   return { log: await killing, skipped: schedule.skipped };
 }
@@ -101,6 +108,8 @@ export interface ScenarioResult {
   /** How long the steady input took from first to last record. */
   readonly elapsedMs: number;
   readonly namespace: string;
+  /** Users with at least one input (the number of folded states checked). */
+  readonly users: number;
 }
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
@@ -129,6 +138,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const rand = mulberry32(o.seed);
   const pick = mulberry32(o.seed ^ 0x5eed);
   const submissions: Array<ReturnType<typeof makeSubmission>> = [];
+  const input = new AbortController();
   const [result] = await Promise.all([
     produceSteadily({
       brokers: platform.brokers,
@@ -138,11 +148,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       keys,
       keyFor: () => keys[Math.floor(pick() * keys.length)]!,
       makeValue: (i, key) => serde.serialize((submissions[i] = makeSubmission(i, key))),
-    }),
-    o.during({ slots, active, sleep, rand }),
+    }).finally(() => input.abort()),
+    o.during({ slots, active, sleep, rand, inputDone: input.signal }),
   ]);
 
-  await waitForTasksRunning(live, PARTITIONS, 120_000);
+  const busy = { everyHostBusy: o.everyHostBusy ?? false };
+  await waitForTasksRunning(live, PARTITIONS, 120_000, busy);
   await waitForInputsCommitted(platform, ns, 120_000);
   const want = expectations(result.records.map((r) => ({ ...r, submission: submissions[r.i]! })));
 
@@ -180,8 +191,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   await stopAllGracefully(finals);
   expect(stateDiff(await readStoresFromDisk(stateDirs, PARTITIONS), want.states)).toEqual([]);
   for (const s of finals) s.start();
-  await waitForTasksRunning(live, PARTITIONS, 90_000);
+  await waitForTasksRunning(live, PARTITIONS, 90_000, busy);
   await stopAllGracefully(finals);
   expect(stateDiff(await readStoresFromDisk(stateDirs, PARTITIONS), want.states)).toEqual([]);
-  return { slots, produced: result.records.length, elapsedMs: result.elapsedMs, namespace: ns };
+  rmSync(stateRoot, { recursive: true, force: true }); // kept when a check failed, for a post-mortem
+  return { slots, produced: result.records.length, elapsedMs: result.elapsedMs, namespace: ns, users: want.states.size };
 }

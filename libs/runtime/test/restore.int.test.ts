@@ -111,7 +111,8 @@ describe('restore', () => {
     const n = await freshNamespace(1);
     const dir = mkdtempSync(join(tmpdir(), 'ambit-e-'));
     const changelog = `${n.ns}.counter.tallies.changelog`;
-    const retentionMs = 10_000;
+    // Long enough that the second run (started at once) is within it even on a busy machine.
+    const retentionMs = 30_000;
     // The operator's retention, not the one Ambit would create the changelog with.
     const admin = await createAdmin(n.conn);
     try {
@@ -157,7 +158,7 @@ describe('restore', () => {
     expect(tallies).toHaveLength(12);
     // The fold continued from the rebuilt state.
     expect(JSON.parse(tallies.at(-1)!.value!.toString())).toMatchObject({ count: 12 });
-  });
+  }, 150_000);
 
   it('a recreated changelog stops the task with a clear error unless a state reset is asked for, then rebuilds', async () => {
     const n = await freshNamespace(1);
