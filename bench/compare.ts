@@ -118,12 +118,12 @@ async function createNamespace(ns: string): Promise<void> {
 async function encodeEvents(ns: string, events: readonly GeneratedEvent[]) {
   const serde = avroSerde<BenchEvent>({
     registry: createSchemaRegistryClient({ url: platform.registryUrl }),
-    subject: valueSubject(`${ns}.events`),
+    subject: valueSubject(inputTopic(ns)),
     schema: EVENT_SCHEMA,
     autoRegister: true,
   });
   const out = [];
-  for (const e of events) out.push({ topic: `${ns}.events`, key: e.key, value: await serde.serialize(e.event) });
+  for (const e of events) out.push({ topic: inputTopic(ns), key: e.key, value: await serde.serialize(e.event) });
   return out;
 }
 
@@ -186,7 +186,7 @@ async function throughputRun(sys: SystemSpec, round: number, ns: string, expecte
   await untilDoneOrExit(proc, collector);
   proc.sample();
   const first = proc.event('first')?.at ?? NaN;
-  const last = collector.records.reduce((m, r) => Math.max(m, r.receivedAt), 0);
+  const last = collector.lastReceivedAt();
   const exitCode = await proc.stop();
   const check = checkOutputs(await decodeAll(sys, run, collector.records), WORKLOAD.events, sys.stateful ? expectedChecksum : undefined);
   if (!check.ok) failures.push(`${sys.id} throughput round ${round}: ${check.problems.join('; ')}; ${proc.stderrTail(5)}`);
@@ -213,8 +213,9 @@ async function latencyRun(sys: SystemSpec, round: number, ratePerSec: number): P
   const count = Math.round(ratePerSec * WORKLOAD.latencySeconds);
   const events = generateEvents(count, WORKLOAD.keys, WORKLOAD.valueBytes, 7 + round);
   const warm = warmUpEvents();
-  const records = await encodeEvents(ns, events);
-  const warmRecords = await encodeEvents(ns, warm);
+  const encoded = await encodeEvents(ns, [...warm, ...events]);
+  const warmRecords = encoded.slice(0, warm.length);
+  const records = encoded.slice(warm.length);
   const producer = await createProducer(conn, { lingerMs: 1 });
   const collector = await collectOutputs(conn, sys.outputTopic(run), count + warm.length, WORKLOAD.latencySeconds * 1000 + 180_000);
   const proc = sys.start(env, run);
@@ -243,10 +244,10 @@ async function latencyRun(sys: SystemSpec, round: number, ratePerSec: number): P
     const decoded = await decodeAll(sys, run, collector.records);
     const check = checkOutputs(decoded, count, sys.stateful ? stateChecksum(expectedStates(events)) : undefined);
     if (!check.ok) failures.push(`${sys.id} latency round ${round}: ${check.problems.join('; ')}; ${proc.stderrTail(5)}`);
-    const appended = await appendTimes(`${ns}.events`);
+    const appended = await appendTimes(inputTopic(ns));
     const latencies = decoded.filter((o) => o.seq >= 0 && appended.has(o.seq)).map((o) => o.receivedAt - appended.get(o.seq)!);
     const first = feedStart;
-    const last = collector.records.reduce((m, r) => Math.max(m, r.receivedAt), 0);
+    const last = collector.lastReceivedAt();
     return {
       round,
       offeredPerSec: Math.round(ratePerSec),
@@ -372,9 +373,7 @@ try {
   const encoded = await encodeEvents(ns, events);
   for (let i = 0; i < encoded.length; i += 20_000) await loader.send(encoded.slice(i, i + 20_000));
   await loader.close();
-  log(
-    `loaded ${WORKLOAD.events} events into ${inputTopic({ namespace: ns, runId: '', stateDir: '' })} in ${Date.now() - loadStart} ms; expected checksum ${expected}`,
-  );
+  log(`loaded ${WORKLOAD.events} events into ${inputTopic(ns)} in ${Date.now() - loadStart} ms; expected checksum ${expected}`);
 
   for (let round = 1; round <= ROUNDS && !overBudget(); round++) {
     ceiling.push(await ceilingRun(round));

@@ -21,6 +21,8 @@ export interface OutputCollector {
   /** Resolves when `expected` records have arrived, the deadline passed or stop() was called. */
   readonly done: Promise<void>;
   stop(): void;
+  /** Receipt time of the latest record (0 before the first). */
+  lastReceivedAt(): number;
 }
 
 /**
@@ -49,7 +51,8 @@ export async function collectOutputs(conn: KafkaConnection, topic: string, expec
       await consumer.close();
     }
   })();
-  return { records, done, stop: () => void (stopped = true) };
+  // Stamped in arrival order: the last record is the latest.
+  return { records, done, stop: () => void (stopped = true), lastReceivedAt: () => records.at(-1)?.receivedAt ?? 0 };
 }
 
 /** What a system's output says: the input it answers (`seq`) and, for the folds, the key's new state. */

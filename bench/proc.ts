@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { onLines, Ring } from '@ambit/testing/tools';
 
 /** Linux's USER_HZ; /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
@@ -16,52 +17,41 @@ interface Sample {
   readonly cpuMs: number;
 }
 
-export interface ProcessEvent {
+interface ProcessEvent {
   readonly event: string;
   readonly at: number;
   readonly [field: string]: unknown;
 }
 
 export class MonitoredProcess {
-  readonly name: string;
   readonly #child: ChildProcess;
   readonly #samples: Sample[] = [];
   readonly #events: ProcessEvent[] = [];
-  readonly #stderr: string[] = [];
+  readonly #stderr = new Ring(200);
   readonly #timer: NodeJS.Timeout;
   #peakRssKb = 0;
   #exit: Promise<number | null>;
   #exited = false;
 
   constructor(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string) {
-    this.name = name;
     this.#child = spawn(command, [...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
     // BENCH_PROCESS_LOG_DIR=<dir> keeps each system's stdout (e.g. the host's diagnostics with
     // AMBIT_DIAGNOSTICS=stdout) for a closer look.
     const keep = process.env.BENCH_PROCESS_LOG_DIR
       ? createWriteStream(join(process.env.BENCH_PROCESS_LOG_DIR, `${name.replace(/[^a-zA-Z0-9.-]+/g, '_')}.out`))
       : undefined;
-    this.#child.stdout!.on('data', (chunk: Buffer) => {
-      keep?.write(chunk);
-      out += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl).trim();
-        out = out.slice(nl + 1);
-        if (!line.startsWith('{')) continue;
-        try {
-          const e = JSON.parse(line) as ProcessEvent;
-          if (typeof e.event === 'string') this.#events.push(e);
-        } catch {
-          // not one of our event lines
-        }
+    onLines(this.#child.stdout!, (raw) => {
+      keep?.write(`${raw}\n`);
+      const line = raw.trim();
+      if (!line.startsWith('{')) return;
+      try {
+        const e = JSON.parse(line) as ProcessEvent;
+        if (typeof e.event === 'string') this.#events.push(e);
+      } catch {
+        // not one of our event lines
       }
     });
-    this.#child.stderr!.on('data', (chunk: Buffer) => {
-      this.#stderr.push(chunk.toString('utf8'));
-      if (this.#stderr.length > 200) this.#stderr.splice(0, 100);
-    });
+    onLines(this.#child.stderr!, (line) => this.#stderr.push(line));
     this.#exit = new Promise((resolve) =>
       this.#child.on('exit', (code) => {
         this.#exited = true;
@@ -69,10 +59,6 @@ export class MonitoredProcess {
       }),
     );
     this.#timer = setInterval(() => this.sample(), 200);
-  }
-
-  get pid(): number {
-    return this.#child.pid ?? -1;
   }
 
   get exited(): boolean {
@@ -99,18 +85,6 @@ export class MonitoredProcess {
     return this.#events.find((e) => e.event === name);
   }
 
-  /** Resolves with the event's `at`; rejects when the process exits first or the time is up. */
-  async waitFor(name: string, timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = this.event(name);
-      if (e) return e.at;
-      if (this.#exited) throw new Error(`${this.name} exited before "${name}": ${this.stderrTail()}`);
-      if (Date.now() > deadline) throw new Error(`${this.name}: no "${name}" within ${timeoutMs} ms: ${this.stderrTail()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   /** CPU seconds spent between two instants, interpolated between samples. */
   cpuSecondsBetween(from: number, to: number): number {
     return (this.#cpuAt(to) - this.#cpuAt(from)) / 1000;
@@ -135,7 +109,7 @@ export class MonitoredProcess {
   }
 
   stderrTail(lines = 15): string {
-    return this.#stderr.join('').split('\n').slice(-lines).join('\n');
+    return this.#stderr.tail(lines);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */

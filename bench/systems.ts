@@ -52,7 +52,7 @@ export interface SystemSpec {
   decoder(env: Environment, run: RunTopics): (r: ReceivedRecord) => Promise<DecodedOutput>;
 }
 
-export const inputTopic = (run: RunTopics): string => `${run.namespace}.events`;
+export const inputTopic = (namespace: string): string => `${namespace}.events`;
 
 function javaApp(mainClass: string, env: Environment, run: RunTopics, output: string): MonitoredProcess {
   const s = env.settings;
@@ -64,7 +64,7 @@ function javaApp(mainClass: string, env: Environment, run: RunTopics, output: st
       '-cp',
       env.classpath,
       `dev.ambit.bench.${mainClass}`,
-      ...['--bootstrap', env.brokers.join(','), '--app-id', run.runId, '--input', inputTopic(run), '--output', output],
+      ...['--bootstrap', env.brokers.join(','), '--app-id', run.runId, '--input', inputTopic(run.namespace), '--output', output],
       ...['--state-dir', run.stateDir, '--commit-interval-ms', String(s.commitIntervalMs), '--linger-ms', String(s.lingerMs)],
       ...['--batch-size', String(s.batchSize), '--compression', s.compression, '--cache-bytes', String(s.streamsCacheBytes)],
       ...['--threads', String(s.streamThreads)],
@@ -114,7 +114,8 @@ export const SYSTEMS: readonly SystemSpec[] = [
         env,
         'bench/copy-loop.ts',
         [
-          ...['--brokers', env.brokers.join(','), '--group', run.runId, '--input', inputTopic(run), '--output', `${run.namespace}.copy`],
+          ...['--brokers', env.brokers.join(','), '--group', run.runId],
+          ...['--input', inputTopic(run.namespace), '--output', `${run.namespace}.copy`],
           ...['--commit-interval-ms', String(env.settings.commitIntervalMs), '--linger-ms', String(env.settings.lingerMs)],
           ...['--batch-size', String(env.settings.batchSize), '--compression', env.settings.compression],
         ],

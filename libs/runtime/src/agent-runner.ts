@@ -134,9 +134,8 @@ class AgentRunner {
   #journal!: KafkaJournal;
   #inputs: Input[] = [];
   #partitions = 0;
-  #changelogIds = new Map<string, string>();
-  /** Each changelog's delete.retention.ms as the broker reports it (an operator may change it). */
-  #changelogRetention = new Map<string, number>();
+  /** Per internal topic as described at start: its id, and for changelogs the effective delete.retention.ms (an operator may change it). */
+  #internalTopics = new Map<string, { topicId: string; deleteRetentionMs: number }>();
   /** User stores plus the internal timer store when the agent has an onTimer handler. */
   #storeNames: string[] = [];
   #decisionSerde!: Serde<unknown>;
@@ -337,9 +336,9 @@ class AgentRunner {
           `co-partitioning mismatch: ${d.name} has ${d.partitions} partitions, the inputs of agent ${this.#agent.name} have ${this.#partitions}`,
         );
       }
-      this.#changelogIds.set(d.name, d.topicId);
       const retention = Number(d.configs['delete.retention.ms']);
-      if (Number.isFinite(retention)) this.#changelogRetention.set(d.name, retention);
+      // Unknown (not reported): assume the shortest, so an old store is rebuilt.
+      this.#internalTopics.set(d.name, { topicId: d.topicId, deleteRetentionMs: Number.isFinite(retention) ? retention : 0 });
     }
   }
 
@@ -384,14 +383,7 @@ class AgentRunner {
       const inputs = this.#inputs.map((i) => ({ topic: i.topic, partition: p }));
       const changelogs = this.#storeNames.map((store) => {
         const topic = changelogTopic(this.#cfg.namespace, this.#agent.name, store);
-        return {
-          store,
-          topic,
-          partition: p,
-          topicId: this.#changelogIds.get(topic) ?? '',
-          // Unknown (not reported): assume the shortest sensible, so an old store is rebuilt.
-          deleteRetentionMs: this.#changelogRetention.get(topic) ?? 0,
-        };
+        return { store, topic, partition: p, ...(this.#internalTopics.get(topic) ?? { topicId: '', deleteRetentionMs: 0 }) };
       });
       const task = new Task(p, inputs, changelogs);
       this.#tasks.set(p, task);

@@ -119,7 +119,8 @@ export async function killAllHosts(timeoutMs = 10_000): Promise<void> {
   await Promise.all(hosts.map((h) => h.waitExit(timeoutMs).catch(() => undefined)));
 }
 
-class Ring {
+/** The last `size` lines of a stream. */
+export class Ring {
   readonly #lines: string[] = [];
   constructor(readonly size: number) {}
   push(line: string): void {
@@ -132,7 +133,7 @@ class Ring {
 }
 
 /** Splits a stream into lines, keeping a partial last line until it completes (or the stream ends). */
-function onLines(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
+export function onLines(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
   let buf = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {

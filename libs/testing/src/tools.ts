@@ -4,5 +4,5 @@
  */
 export { fakeReply, startFakeModelServer } from './fake-model.ts';
 export type { FakeModelCall, FakeModelServer } from './fake-model.ts';
-export { mulberry32 } from './processes.ts';
+export { mulberry32, onLines, Ring } from './processes.ts';
 export { checkExactlyOnce, keyOrderDiff, latestByKey, readTopicFully } from './verify.ts';
