@@ -5,7 +5,7 @@
  * The transactional producer is the source of truth for "is a transaction open".
  */
 import RdKafka from '@confluentinc/kafka-javascript';
-import { AmbitError } from '@ambit/core';
+import { AmbitError, isAmbitError } from '@ambit/core';
 import { commonConfig, type KafkaConnection } from './connection.ts';
 import { RdCodes, translateKafkaError } from './errors.ts';
 import { JAVA_COMPATIBLE_PARTITIONER } from './partitioner.ts';
@@ -174,7 +174,22 @@ export async function createTransactionalProducer(
       deliveryError = undefined;
       return promisify((cb) => p.beginTransaction(cb), `begin transaction (${id})`);
     },
-    produce: (record, onDelivered) => produceOne(p, record, onDelivered),
+    async produce(record, onDelivered) {
+      try {
+        await produceOne(p, record, onDelivered);
+      } catch (e) {
+        // Inside a begun transaction, the client refuses records only once the transaction has
+        // failed (an undeliverable or timed-out record, e.g. after a long pause): it must be aborted.
+        // (A fenced or fatal producer says so with its own code, classified as such.)
+        if (isAmbitError(e) && e.details.clientCode === RdCodes.STATE) {
+          throw new AmbitError('KAFKA_TXN_ABORTABLE', `${e.message} (the transaction failed and can only be aborted)`, {
+            cause: e,
+            details: { ...e.details },
+          });
+        }
+        throw e;
+      }
+    },
     sendOffsets: (offsets, consumer, timeoutMs = 30_000) =>
       promisify(
         (cb) =>

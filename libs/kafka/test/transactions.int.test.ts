@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { isAmbitError } from '@ambit/core';
 import { testClientProfile, testPlatform, uniqueName } from '@ambit/testing';
-import { createAdmin, createConsumer, createTransactionalProducer, type KafkaConnection } from '../src/index.ts';
+import {
+  createAdmin,
+  createConsumer,
+  createTransactionalProducer,
+  type KafkaConnection,
+  type TransactionalProducer,
+} from '../src/index.ts';
 import { createTopic, produceValues, readAll } from './helpers.ts';
 
 const conn = (): KafkaConnection => ({ brokers: testPlatform().brokers });
@@ -15,6 +21,20 @@ async function consumeExactly(c: Awaited<ReturnType<typeof createConsumer>>, n: 
   const until = Date.now() + deadlineMs;
   while (got.length < n && Date.now() < until) got.push(...(await c.consume(n - got.length, 200)));
   return got;
+}
+
+/** Produces small records into the open transaction until the client refuses one; returns that error. */
+async function produceUntilRefused(producer: TransactionalProducer, topic: string, deadlineMs = 20_000): Promise<unknown> {
+  const until = Date.now() + deadlineMs;
+  for (let i = 0; Date.now() < until; i++) {
+    const err = await producer.produce({ topic, key: 'k', value: Buffer.from(`late-${i}`) }).then(
+      () => producer.flush(2_000),
+      (e: unknown) => e,
+    );
+    if (err !== undefined) return err;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 describe('transactions', () => {
@@ -98,6 +118,57 @@ describe('transactions', () => {
     // The aborted records were written: a read_uncommitted reader sees them, read_committed never does.
     const uncommitted = await readAll(conn(), output, { isolation: 'read_uncommitted', expected: 10 });
     expect(uncommitted.filter((r) => r.value?.toString().startsWith('aborted-'))).toHaveLength(5);
+  });
+
+  it('a transaction the broker aborted on timeout (a paused process) reports a fatal producer: recreate it', async () => {
+    const output = uniqueName('timedout-out');
+    await createTopic(conn(), output);
+    const producer = await createTransactionalProducer(conn(), { transactionalId: uniqueName('tx'), transactionTimeoutMs: 1500 });
+    try {
+      await producer.init();
+      await producer.begin();
+      await producer.produce({ topic: output, key: 'k', value: Buffer.from('lost') });
+      await producer.flush();
+      // The coordinator aborts it ~1 s past the timeout and bumps the epoch, as after a SIGSTOP.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const err = await produceUntilRefused(producer, output);
+      expect(isAmbitError(err) && `${err.code} ${err.action}`).toBe('KAFKA_FATAL recreate');
+    } finally {
+      await producer.close();
+    }
+    expect(await readAll(conn(), output, { idleMs: 1500 })).toEqual([]);
+  });
+
+  it('after a failed delivery the transaction refuses records as abortable (not unknown); abort and a new one work', async () => {
+    const doomed = uniqueName('doomed-out');
+    const output = uniqueName('kept-out');
+    await createTopic(conn(), doomed);
+    await createTopic(conn(), output);
+    const producer = await createTransactionalProducer(conn(), {
+      transactionalId: uniqueName('tx'),
+      extra: { 'message.timeout.ms': 1_000 }, // as a long pause would: queued records time out
+    });
+    try {
+      await producer.init();
+      await producer.begin();
+      await producer.produce({ topic: doomed, key: 'k', value: Buffer.from('before') });
+      await producer.flush();
+      const admin = await createAdmin(conn());
+      await admin.deleteTopics([doomed]).finally(() => admin.close());
+      // Its next record cannot be delivered: the transaction can now only be aborted.
+      await producer.produce({ topic: doomed, key: 'k', value: Buffer.from('undeliverable') });
+      const err = await produceUntilRefused(producer, output);
+      expect(isAmbitError(err) && `${err.code} ${err.action}`).toBe('KAFKA_TXN_ABORTABLE abort');
+      expect(String(err)).toContain('Erroneous state');
+      await producer.abort();
+      await producer.begin();
+      await producer.produce({ topic: output, key: 'k', value: Buffer.from('kept') });
+      await producer.commit();
+    } finally {
+      await producer.close();
+    }
+    const out = await readAll(conn(), output, { expected: 1 });
+    expect(out.map((r) => r.value?.toString())).toEqual(['kept']);
   });
 
   it('a member whose generation is stale after a rebalance gets the rejoin code when it sends offsets', async () => {
