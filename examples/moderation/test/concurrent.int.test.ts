@@ -17,6 +17,7 @@ import {
   testPlatform,
   type FakeModelServer,
 } from '@ambit/testing';
+import { createAdmin } from '@ambit/kafka';
 import { killFor, runScenario } from './scenario.ts';
 
 const SEED = Number(process.env.AMBIT_KILL_SEED ?? 20_261_122);
@@ -29,33 +30,60 @@ beforeEach(async () => {
 afterEach(() => model.close());
 afterAll(() => killAllHosts());
 
+/** An interruption (kill or pause) of a host, with the journal's end offsets right after it. */
+interface Interruption {
+  readonly at: number;
+  readonly host: string;
+  readonly journalEnds: Promise<Map<number, number>>;
+}
+
+/**
+ * Snapshots the journal's end offsets just after a host was killed or stopped: an entry below
+ * them was on the broker at the interruption (the next owner reads it); one above was still
+ * queued in the host. Taken within a few hundred ms, long before the next owner (after the
+ * session timeout) or the restarted host could journal anything for the victim's calls.
+ */
+function interruption(namespace: string, host: string): Interruption {
+  const at = Date.now();
+  const journalEnds = (async () => {
+    const admin = await createAdmin({ brokers: testPlatform().brokers, clientId: 'ambit-test-paid-once' });
+    try {
+      const ends = await admin.endOffsets(`${namespace}.moderator.journal`, 'read_uncommitted');
+      return new Map(ends.map((e) => [e.partition, e.high]));
+    } finally {
+      await admin.close();
+    }
+  })();
+  journalEnds.catch(() => undefined); // awaited (and raised) by paidOnce
+  return { at, host, journalEnds };
+}
+
 /**
  * What the journal promises (ADR 0008), from the model server's log and the journal: a
  * repeated call of an already-answered step is allowed only for calls the interrupted host
  * had in flight at the interruption, "in flight" meaning started and its journal entry not
- * yet written (not answered, or answered and not yet journaled). Also reported: the
- * server-only count (started, not yet answered), which ignores the answer-to-journal gap.
- * An entry's timestamp is its CreateTime, stamped when the host queued it; the broker has it
- * only after the producer's linger and a round trip, which a host stopped or killed right
- * then does not finish (a CI run saw 30 repeats against a bound of 29 this way). So an entry
- * stamped less than QUEUE_TO_BROKER_MS before the interruption still counts as in flight.
+ * yet on the broker (not answered, or answered and its entry still queued in the host).
+ * "On the broker" is decided by offset against the end offsets snapshot at the interruption
+ * (an entry's CreateTime is stamped when the host queues it, before the broker has it).
+ * Also reported: the server-only count (started, not yet answered).
  */
-const QUEUE_TO_BROKER_MS = 100;
-
-async function paidOnce(namespace: string, interruptions: ReadonlyArray<{ at: number; host: string }>, produced: number) {
+async function paidOnce(namespace: string, interruptions: readonly Interruption[], produced: number) {
   const journal = await readTopicFully({ brokers: testPlatform().brokers, topic: `${namespace}.moderator.journal` });
-  const journaledAt = new Map<string, number>();
-  for (const r of journal) if (r.key && !journaledAt.has(r.key)) journaledAt.set(r.key, r.timestamp);
-  const inFlight = (k: { at: number; host: string }): number =>
-    model.calls.filter(
-      (c) => c.client === k.host && c.startedAt <= k.at && !((journaledAt.get(c.stepId ?? '') ?? Infinity) <= k.at - QUEUE_TO_BROKER_MS),
-    ).length;
+  const firstEntry = new Map<string, { partition: number; offset: number }>();
+  for (const r of journal) if (r.key && !firstEntry.has(r.key)) firstEntry.set(r.key, r);
+  const snapshots = await Promise.all(interruptions.map((k) => k.journalEnds));
+  const onBroker = (stepId: string | undefined, ends: Map<number, number>): boolean => {
+    const e = firstEntry.get(stepId ?? '');
+    return e !== undefined && e.offset < (ends.get(e.partition) ?? 0);
+  };
+  const inFlight = (k: Interruption, i: number): number =>
+    model.calls.filter((c) => c.client === k.host && c.startedAt <= k.at && !onBroker(c.stepId, snapshots[i]!)).length;
   return {
     calls: model.calls.length,
     stepIdentities: model.callsPerStep().size,
     produced,
     repeats: model.repeatsOfAnswered(),
-    bound: interruptions.reduce((sum, k) => sum + inFlight(k), 0),
+    bound: interruptions.reduce((sum, k, i) => sum + inFlight(k, i), 0),
     serverInFlight: interruptions.reduce((sum, k) => sum + model.inFlightAt(k.at, k.host), 0),
   };
 }
@@ -65,7 +93,7 @@ describe('moderation agent with key-level concurrency and model steps', () => {
     'under SIGKILL: exactly once, per-user order, steps paid at most once more than in flight at each kill',
     { timeout: 360_000 },
     async () => {
-      const kills: Array<{ at: number; host: string }> = [];
+      const kills: Interruption[] = [];
       const { produced, namespace } = await runScenario({
         name: 'ckill',
         seed: SEED,
@@ -81,7 +109,7 @@ describe('moderation agent with key-level concurrency and model steps', () => {
             seed: SEED,
             forMs: 58_000,
             onKill: (e) => {
-              kills.push({ at: Date.now(), host: e.host });
+              kills.push(interruption(c.namespace, e.host));
               console.log(`[ckill seed=${SEED}] ${JSON.stringify(e)}`);
             },
           });
@@ -96,7 +124,7 @@ describe('moderation agent with key-level concurrency and model steps', () => {
   );
 
   it('under SIGSTOP: exactly once, per-user order, repeats within the calls in flight at the pause', { timeout: 360_000 }, async () => {
-    const pauses: Array<{ at: number; host: string }> = [];
+    const pauses: Interruption[] = [];
     const { produced, namespace } = await runScenario({
       name: 'cpause',
       seed: SEED + 1,
@@ -117,7 +145,7 @@ describe('moderation agent with key-level concurrency and model steps', () => {
           }
           if (!victim) continue;
           victim.process.kill('SIGSTOP');
-          pauses.push({ at: Date.now(), host: victim.name });
+          pauses.push(interruption(c.namespace, victim.name));
           await c.sleep(testClientProfile.sessionTimeoutMs + 2_500);
           victim.process.kill('SIGCONT');
           await c.sleep(6_000);

@@ -51,6 +51,8 @@ export interface ScenarioControl {
   readonly rand: () => number;
   /** Aborted when the input stops (all produced, or the producer failed): faults should stop too. */
   readonly inputDone: AbortSignal;
+  /** The scenario's topic namespace. */
+  readonly namespace: string;
 }
 
 export interface ScenarioOptions {
@@ -149,7 +151,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       keyFor: () => keys[Math.floor(pick() * keys.length)]!,
       makeValue: (i, key) => serde.serialize((submissions[i] = makeSubmission(i, key))),
     }).finally(() => input.abort()),
-    o.during({ slots, active, sleep, rand, inputDone: input.signal }),
+    o.during({ slots, active, sleep, rand, inputDone: input.signal, namespace: ns }),
   ]);
 
   const busy = { everyHostBusy: o.everyHostBusy ?? false };
