@@ -65,8 +65,15 @@ function interruption(namespace: string, host: string): Interruption {
  * yet on the broker (not answered, or answered and its entry still queued in the host).
  * "On the broker" is decided by offset against the end offsets snapshot at the interruption
  * (an entry's CreateTime is stamped when the host queues it, before the broker has it).
+ * The fake server runs on this test's event loop, so a request the host sent just before the
+ * signal may be logged a little after it: calls logged up to SIGNAL_SETTLE_MS after the
+ * signal count as started before it (reported as `loggedLate`). The host cannot start new
+ * ones in that window: a stopped one is stopped for seconds, and a killed one's restart
+ * needs seconds (process start, group join, restore) before its first call.
  * Also reported: the server-only count (started, not yet answered).
  */
+const SIGNAL_SETTLE_MS = 1_000;
+
 async function paidOnce(namespace: string, interruptions: readonly Interruption[], produced: number) {
   const journal = await readTopicFully({ brokers: testPlatform().brokers, topic: `${namespace}.moderator.journal` });
   const firstEntry = new Map<string, { partition: number; offset: number }>();
@@ -76,8 +83,8 @@ async function paidOnce(namespace: string, interruptions: readonly Interruption[
     const e = firstEntry.get(stepId ?? '');
     return e !== undefined && e.offset < (ends.get(e.partition) ?? 0);
   };
-  const inFlight = (k: Interruption, i: number): number =>
-    model.calls.filter((c) => c.client === k.host && c.startedAt <= k.at && !onBroker(c.stepId, snapshots[i]!)).length;
+  const startedBy = (k: Interruption) => model.calls.filter((c) => c.client === k.host && c.startedAt <= k.at + SIGNAL_SETTLE_MS);
+  const inFlight = (k: Interruption, i: number): number => startedBy(k).filter((c) => !onBroker(c.stepId, snapshots[i]!)).length;
   return {
     calls: model.calls.length,
     stepIdentities: model.callsPerStep().size,
@@ -85,6 +92,7 @@ async function paidOnce(namespace: string, interruptions: readonly Interruption[
     repeats: model.repeatsOfAnswered(),
     bound: interruptions.reduce((sum, k, i) => sum + inFlight(k, i), 0),
     serverInFlight: interruptions.reduce((sum, k) => sum + model.inFlightAt(k.at, k.host), 0),
+    loggedLate: interruptions.reduce((sum, k) => sum + startedBy(k).filter((c) => c.startedAt > k.at).length, 0),
   };
 }
 
