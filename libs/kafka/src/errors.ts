@@ -82,11 +82,22 @@ interface ForeignError {
   name?: string;
 }
 
+/** Where the error came from, when the code alone does not say what to do. */
+export interface ErrorContext {
+  /**
+   * A record refused inside a begun transaction: the client refuses (`__STATE`) only once the
+   * transaction failed (an undeliverable or timed-out record, e.g. after a long pause), so it
+   * must be aborted. A fenced or fatal producer says so with its own code.
+   */
+  readonly producingInTransaction?: boolean;
+}
+
 /** Classifies a foreign error; exported for unit tests. */
-export function classify(e: unknown): ErrorCode {
+export function classify(e: unknown, context: ErrorContext = {}): ErrorCode {
   if (e instanceof AmbitError) return e.code;
   const f = (e ?? {}) as ForeignError;
   const code = typeof f.code === 'number' ? f.code : typeof f.errno === 'number' ? f.errno : undefined;
+  if (context.producingInTransaction && code === RdCodes.STATE) return 'KAFKA_TXN_ABORTABLE';
   const mapped = code === undefined ? undefined : byCode.get(code);
   // Fencing and stale generations say "rejoin" whatever the flags say.
   if (mapped === 'KAFKA_FENCED' || mapped === 'KAFKA_STALE_GENERATION') return mapped;
@@ -109,11 +120,12 @@ export function classify(e: unknown): ErrorCode {
 }
 
 /** Wraps any client error as an AmbitError whose code says what to do. */
-export function translateKafkaError(e: unknown, what: string): AmbitError {
+export function translateKafkaError(e: unknown, what: string, context: ErrorContext = {}): AmbitError {
   if (e instanceof AmbitError) return e;
-  const code = classify(e);
+  const code = classify(e, context);
   const f = (e ?? {}) as ForeignError;
-  const message = `${what}: ${f.message ?? String(e)}`;
+  const failedTxn = context.producingInTransaction && code === 'KAFKA_TXN_ABORTABLE';
+  const message = `${what}: ${f.message ?? String(e)}${failedTxn ? ' (the transaction failed and can only be aborted)' : ''}`;
   return new AmbitError(code, message, {
     cause: e,
     details: { clientCode: f.code ?? f.errno, fatal: f.isFatal ?? f.fatal, abortable: f.isTxnRequiresAbort ?? f.abortable },

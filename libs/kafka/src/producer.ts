@@ -5,9 +5,9 @@
  * The transactional producer is the source of truth for "is a transaction open".
  */
 import RdKafka from '@confluentinc/kafka-javascript';
-import { AmbitError, isAmbitError } from '@ambit/core';
+import { AmbitError } from '@ambit/core';
 import { commonConfig, type KafkaConnection } from './connection.ts';
-import { RdCodes, translateKafkaError } from './errors.ts';
+import { RdCodes, translateKafkaError, type ErrorContext } from './errors.ts';
 import { JAVA_COMPATIBLE_PARTITIONER } from './partitioner.ts';
 import { toClientHeaders, type DeliveryReport, type OffsetToCommit, type ProducerRecord } from './records.ts';
 import { nativeConsumer, type KafkaConsumer } from './consumer.ts';
@@ -62,7 +62,7 @@ async function disconnect(p: RdProducer): Promise<void> {
 }
 
 /** Produces one record, waiting for queue space instead of failing when the local queue is full. */
-async function produceOne(p: RdProducer, r: ProducerRecord, opaque: unknown): Promise<void> {
+async function produceOne(p: RdProducer, r: ProducerRecord, opaque: unknown, context: ErrorContext = {}): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       p.produce(
@@ -82,7 +82,7 @@ async function produceOne(p: RdProducer, r: ProducerRecord, opaque: unknown): Pr
         await new Promise((res) => setTimeout(res, 5));
         continue;
       }
-      throw translateKafkaError(e, `produce to ${r.topic}`);
+      throw translateKafkaError(e, `produce to ${r.topic}`, context);
     }
   }
 }
@@ -174,22 +174,7 @@ export async function createTransactionalProducer(
       deliveryError = undefined;
       return promisify((cb) => p.beginTransaction(cb), `begin transaction (${id})`);
     },
-    async produce(record, onDelivered) {
-      try {
-        await produceOne(p, record, onDelivered);
-      } catch (e) {
-        // Inside a begun transaction, the client refuses records only once the transaction has
-        // failed (an undeliverable or timed-out record, e.g. after a long pause): it must be aborted.
-        // (A fenced or fatal producer says so with its own code, classified as such.)
-        if (isAmbitError(e) && e.details.clientCode === RdCodes.STATE) {
-          throw new AmbitError('KAFKA_TXN_ABORTABLE', `${e.message} (the transaction failed and can only be aborted)`, {
-            cause: e,
-            details: { ...e.details },
-          });
-        }
-        throw e;
-      }
-    },
+    produce: (record, onDelivered) => produceOne(p, record, onDelivered, { producingInTransaction: true }),
     sendOffsets: (offsets, consumer, timeoutMs = 30_000) =>
       promisify(
         (cb) =>
