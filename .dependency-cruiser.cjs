@@ -1,5 +1,5 @@
 /**
- * The layering in ../shared/STYLE.md, as rules CI enforces (`pnpm deps`):
+ * The layering of docs/architecture.md ("Packages and layering"), as rules CI enforces (`pnpm deps`):
  * core -> (kafka, serde, state, policy, agent-api) -> runtime -> services.
  * Tests may import @ambit/testing; nothing else may reach upward or sideways.
  */
@@ -10,7 +10,7 @@ module.exports = {
     { name: 'no-circular', severity: 'error', from: { pathNot: notTest }, to: { circular: true, pathNot: notTest } },
     {
       name: 'kafka-client-only-in-libs-kafka',
-      comment: 'libs/kafka is the only importer of the Kafka client (STYLE principle 5).',
+      comment: 'libs/kafka is the only importer of the Kafka client (principle 5, docs/principles.md).',
       severity: 'error',
       from: { pathNot: '^libs/kafka/|^bench/' },
       to: { path: 'node_modules/.*(@confluentinc/kafka-javascript|kafkajs)/' },
@@ -41,7 +41,7 @@ module.exports = {
     },
     {
       name: 'agent-api-is-runtime-free',
-      comment: 'Agent code cannot reach Kafka, stores or the runtime (STYLE principle 3).',
+      comment: 'Agent code cannot reach Kafka, stores or the runtime (principle 3, docs/principles.md).',
       severity: 'error',
       from: { path: '^libs/agent-api/' },
       to: { path: '^libs/(kafka|state|runtime|serde|testing)/|^services/|node_modules/', pathNot: 'node_modules/(@types|vitest)/' },

@@ -1,7 +1,7 @@
 /**
  * Launcher configuration, parsed once at the edge into a frozen, fully defaulted object
- * (STYLE principle 9). Precedence: explicit option > environment > profile default.
- * The source of truth for ports, directories and timeouts; nothing else reads the env.
+ * (principle 9, docs/principles.md). Precedence: explicit option > environment > profile
+ * default. The source of truth for ports, directories and timeouts; nothing else reads the env.
  */
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';

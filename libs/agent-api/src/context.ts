@@ -1,7 +1,7 @@
 /**
  * What an agent's handler sees. The contract only: the runtime (libs/runtime) and the
  * in-memory test driver implement it. Nothing here reaches Kafka, stores or the runtime,
- * so agent code stays deterministic and testable (STYLE principle 3).
+ * so agent code stays deterministic and testable (principle 3, docs/principles.md).
  */
 
 /** Facts about the record being handled. */

@@ -1,7 +1,7 @@
 /**
  * Stable error codes. An error's code says what the caller must do next, never what went
- * wrong inside a dependency (STYLE principle 4). Every lib declares its codes here so they
- * stay greppable in one place; tests assert on `code`, not on messages.
+ * wrong inside a dependency (principle 4, docs/principles.md). Every lib declares its
+ * codes here so they stay greppable in one place; tests assert on `code`, not on messages.
  */
 
 /** What a caller does with an error. */

@@ -35,7 +35,7 @@ export interface ConsumerOptions {
   readonly heartbeatIntervalMs?: number;
   readonly maxPollIntervalMs?: number;
   readonly groupInstanceId?: string;
-  /** Bounds librdkafka's prefetch queue per partition (runtime invariant 12). */
+  /** Bounds librdkafka's prefetch queue per partition (invariant 12, docs/invariants.md). */
   readonly queuedMaxKbytes?: number;
   /** Called with the new partitions before they are assigned; consumption waits for it. */
   readonly onAssign?: (partitions: TopicPartition[]) => void | Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * The one place librdkafka / KafkaJS errors become Ambit errors (STYLE principle 5).
+ * The one place librdkafka / KafkaJS errors become Ambit errors (principle 5, docs/principles.md).
  * Order matters: specific codes that say "rejoin" or "recreate" win over librdkafka's
  * generic flags, because a stale-generation offset commit is also flagged abortable, and
  * the caller must rejoin rather than just retry the transaction.

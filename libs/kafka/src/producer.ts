@@ -18,7 +18,7 @@ export interface ProducerOptions {
   readonly lingerMs?: number;
   readonly batchSize?: number;
   readonly compression?: 'none' | 'lz4' | 'zstd' | 'gzip' | 'snappy';
-  /** Bounds librdkafka's local queue (ARCHITECTURE runtime invariant 12). */
+  /** Bounds librdkafka's local queue (invariant 12, docs/invariants.md). */
   readonly queueMaxMessages?: number;
   readonly queueMaxKbytes?: number;
   readonly extra?: Readonly<Record<string, string | number | boolean>>;
@@ -26,7 +26,7 @@ export interface ProducerOptions {
 
 export interface TransactionalProducerOptions extends ProducerOptions {
   readonly transactionalId: string;
-  /** Kafka Streams' EOS default (10 s) rather than librdkafka's 60 s; see ARCHITECTURE invariant 2. */
+  /** Kafka Streams' EOS default (10 s) rather than librdkafka's 60 s (invariant 2, docs/invariants.md). */
   readonly transactionTimeoutMs?: number;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Restore from changelogs (ARCHITECTURE invariant 5): a restart with a checkpoint reads only
- * the changelog tail; a crash after commit but before the local apply restores exactly the
+ * Restore from changelogs (invariant 5, docs/invariants.md): a restart with a checkpoint reads
+ * only the changelog tail; a crash after commit but before the local apply restores exactly the
  * unapplied records; a recreated changelog stops the task unless a state reset is asked for.
  */
 import diagnostics from 'node:diagnostics_channel';

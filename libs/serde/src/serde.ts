@@ -1,8 +1,8 @@
 /**
  * The serialization contract every Kafka-facing part of Ambit uses, and the key serde.
- * Keys are plain UTF-8 strings, never schema-framed (ARCHITECTURE "Records, keys and
- * topics"): a schema change must never move a key to another partition or split its
- * compaction identity.
+ * Keys are plain UTF-8 strings, never schema-framed (docs/architecture.md, "Keys"): a
+ * schema change must never move a key to another partition or split its compaction
+ * identity.
  */
 import { AmbitError } from '@ambit/core';
 

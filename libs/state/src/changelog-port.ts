@@ -1,7 +1,8 @@
 /**
  * The change-logging port: how state hands each change to the runtime, which produces it
- * to `<ns>.<agent>.<store>.changelog` inside the task's Kafka transaction (STYLE principle
- * 6; anchor: Kafka Streams' ChangeLoggingKeyValueBytesStore). State never imports Kafka.
+ * to `<ns>.<agent>.<store>.changelog` inside the task's Kafka transaction (principle 6,
+ * docs/principles.md; anchor: Kafka Streams' ChangeLoggingKeyValueBytesStore). State never
+ * imports Kafka.
  */
 export interface ChangelogPort {
   /**

@@ -9,7 +9,7 @@ import { AmbitError, tpKey } from '@ambit/core';
 export interface ChangelogOffset {
   readonly topic: string;
   readonly partition: number;
-  /** The changelog's topic id: a recreated changelog has a new one (runtime invariant 5). */
+  /** The changelog's topic id: a recreated changelog has a new one (invariant 5, docs/invariants.md). */
   readonly topicId: string;
   /** Next changelog offset to read: last applied offset + 1. */
   readonly offset: number;

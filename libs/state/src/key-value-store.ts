@@ -21,7 +21,7 @@ export type KeyValue = readonly [key: string, value: Buffer];
 
 export interface ReadOnlyKeyValueStore {
   readonly name: string;
-  /** The newest value of `key` across the layers (ARCHITECTURE runtime invariant 4), or undefined. */
+  /** The newest value of `key` across the layers (invariant 4, docs/invariants.md), or undefined. */
   get(key: string): Promise<Buffer | undefined>;
   /**
    * Entries in key order (byte order of the UTF-8 keys), merged across the layers with

@@ -1,6 +1,6 @@
 /**
- * Merged reads across the four layers (runtime invariant 4): record scope, open transaction,
- * committing transaction, engine. A hand-built case pins the precedence; a seeded random
+ * Merged reads across the four layers (invariant 4, docs/invariants.md): record scope, open
+ * transaction, committing transaction, engine. A hand-built case pins the precedence; a seeded random
  * walk compares every read with a plain Map model, on both engines.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { AmbitError } from '@ambit/core';
-// eslint-disable-next-line no-restricted-imports -- libs/state is the engine's one importer (STYLE layout)
+// eslint-disable-next-line no-restricted-imports -- libs/state is the engine's one importer (docs/architecture.md, layering)
 import { ClassicLevel } from 'classic-level';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { Change, Entry, StorageEngine } from './engine.ts';

@@ -1,6 +1,6 @@
 /**
- * Merged reads across layers (runtime invariant 4): an upper layer's entry for a key wins
- * over every lower layer's, and an upper tombstone hides the key altogether.
+ * Merged reads across layers (invariant 4, docs/invariants.md): an upper layer's entry for
+ * a key wins over every lower layer's, and an upper tombstone hides the key altogether.
  */
 import type { Change, Entry } from './engine.ts';
 import { compareKeys } from './keys.ts';

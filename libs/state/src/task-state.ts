@@ -13,7 +13,8 @@ export type RecordScopeStatus = 'active' | 'committed' | 'discarded';
 /**
  * One record's view of the task's stores. Its writes stay here, visible only through its
  * own handles, until `commit()`; so a retried, DLQ'd or still-running record leaves no
- * trace (runtime invariant 4). Records of different keys may hold scopes concurrently.
+ * trace (invariant 4, docs/invariants.md). Records of different keys may hold scopes
+ * concurrently.
  */
 export interface RecordScope {
   readonly status: RecordScopeStatus;

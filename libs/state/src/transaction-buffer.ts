@@ -1,8 +1,8 @@
 /**
  * The open and committing transaction layers of one task, over its engine. Source of truth
  * for the writes of completed records that Kafka has not committed yet: they reach the
- * engine only after the Kafka transaction commits (runtime invariant 4), in one atomic
- * batch with the checkpoint, and vanish if it aborts (invariant 3).
+ * engine only after the Kafka transaction commits (invariant 4, docs/invariants.md), in one
+ * atomic batch with the checkpoint, and vanish if it aborts (invariant 3).
  *
  * States (README, "Transaction buffer"):
  *   open       records promote into the open layer

@@ -1,9 +1,9 @@
 /**
  * End-to-end harness for tests that run agent hosts as real processes: spawn
  * `services/agent-host` with diagnostics on stdout, follow its transaction and task
- * events, kill and restart it (STYLE principle 12, third distance). Every spawned host is
- * tracked, so `killAllHosts()` in `afterAll` (and, as a last resort, this process's exit)
- * leaves nothing running.
+ * events, kill and restart it (principle 12, docs/principles.md: the third distance).
+ * Every spawned host is tracked, so `killAllHosts()` in `afterAll` (and, as a last resort,
+ * this process's exit) leaves nothing running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
