@@ -112,6 +112,7 @@ async function createNamespace(ns: string): Promise<void> {
     topic('effects.requested'),
     topic('copy'),
     topic('folds'),
+    topic('ambit-folds'),
   ]);
 }
 

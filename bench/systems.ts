@@ -4,11 +4,10 @@
  * and how to read an output back (which input it answers, and the key's state for the folds).
  */
 import { join } from 'node:path';
-import { loadSchema } from '@ambit/schemas';
 import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
 import type { DecodedOutput, ReceivedRecord } from './measure.ts';
 import { MonitoredProcess } from './proc.ts';
-import { seqOfFramedEvent } from './workload.ts';
+import { FOLD_OUT_SCHEMA, seqOfFramedEvent, type FoldOut } from './workload.ts';
 
 export type SystemId = 'kafka-streams-copy' | 'node-eos-copy' | 'kafka-streams' | 'ambit';
 
@@ -136,9 +135,10 @@ export const SYSTEMS: readonly SystemSpec[] = [
   },
   {
     id: 'ambit',
-    description: 'Ambit: the same fold as an agent (bench/agents/fold.ts) in the agent host, JSON store on LevelDB, exactly-once',
+    description:
+      'Ambit: the same fold as an agent (bench/agents/fold.ts, ctx.send to a declared output) in the agent host, JSON store on LevelDB, exactly-once',
     stateful: true,
-    outputTopic: (run) => `${run.namespace}.decisions`,
+    outputTopic: (run) => `${run.namespace}.ambit-folds`,
     start: (env, run) =>
       tsProcess(
         `ambit:${run.runId}`,
@@ -160,16 +160,14 @@ export const SYSTEMS: readonly SystemSpec[] = [
         env.ambitNodeFlags,
       ),
     decoder: (env, run) => {
-      const serde = avroSerde<{ outcome: string | null; detail: string | null }>({
+      const serde = avroSerde<FoldOut>({
         registry: createSchemaRegistryClient({ url: env.registryUrl }),
-        subject: valueSubject(`${run.namespace}.decisions`),
-        schema: loadSchema('Decision').schema,
+        subject: valueSubject(`${run.namespace}.ambit-folds`),
+        schema: FOLD_OUT_SCHEMA,
       });
       return async (r) => {
-        const d = await serde.deserialize(r.value!);
-        const [count, chain, bytes] = (d.outcome ?? '').split(':').map(Number);
-        const seq = (JSON.parse(d.detail ?? '{}') as { seq?: number }).seq ?? NaN;
-        return { key: r.key ?? '', seq, state: { count: count!, chain: chain!, bytes: bytes! }, receivedAt: r.receivedAt };
+        const o = await serde.deserialize(r.value!);
+        return { key: r.key ?? '', seq: o.seq, state: { count: o.count, chain: o.chain, bytes: o.bytes }, receivedAt: r.receivedAt };
       };
     },
   },

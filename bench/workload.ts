@@ -20,6 +20,23 @@ export const EVENT_SCHEMA = {
   ],
 } as const;
 
+/** The fold's output record on the Ambit side (`ctx.send` to the agent's declared output). */
+export const FOLD_OUT_SCHEMA = {
+  type: 'record',
+  name: 'FoldOut',
+  namespace: 'dev.ambit.bench',
+  fields: [
+    { name: 'seq', type: 'long' },
+    { name: 'count', type: 'long' },
+    { name: 'chain', type: 'long' },
+    { name: 'bytes', type: 'long' },
+  ],
+} as const;
+
+export interface FoldOut extends FoldState {
+  readonly seq: number;
+}
+
 export interface BenchEvent {
   readonly seq: number;
   readonly payload: string;

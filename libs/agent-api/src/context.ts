@@ -134,7 +134,16 @@ export class TerminalError extends Error {
   }
 }
 
-export interface AgentContext<Stores extends Record<string, unknown> = Record<string, unknown>> {
+/** Options of `ctx.send`. */
+export interface SendOptions {
+  /** Extra headers (UTF-8); the runtime's own `ambit-*` headers are set after them and win. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface AgentContext<
+  Stores extends Record<string, unknown> = Record<string, unknown>,
+  Outputs extends Record<string, unknown> = Record<string, unknown>,
+> {
   /** The key of the record (the entity the agent is working on). */
   readonly key: string;
   readonly record: RecordMetadata;
@@ -145,6 +154,12 @@ export interface AgentContext<Stores extends Record<string, unknown> = Record<st
   emitEffect(effect: EffectInput): string;
   /** Emits a decision; returns its deterministic id. */
   emitDecision(decision: DecisionInput): string;
+  /**
+   * Writes `value` under `key` to one of the agent's declared outputs (`outputs` in
+   * `defineAgent`), encoded with that output's schema, exactly once with the rest of the
+   * record's work. The key places it (murmur2), as for any producer.
+   */
+  send<K extends keyof Outputs & string>(output: K, key: string, value: Outputs[K], options?: SendOptions): void;
   readonly timers: Timers;
   /**
    * Runs a non-deterministic call (a model, a tool) as a durable step: its result (or its

@@ -1,5 +1,5 @@
-export { defineAgent, input, jsonStore } from './agent.ts';
-export type { AgentDefinition, AnyAgentDefinition, Codec, Handler, InputSpec, StoreSpec } from './agent.ts';
+export { defineAgent, input, jsonStore, output } from './agent.ts';
+export type { AgentDefinition, AnyAgentDefinition, Codec, Handler, InputSpec, OutputSpec, OutputValues, StoreSpec } from './agent.ts';
 export type {
   AgentContext,
   AgentLogger,
@@ -7,6 +7,7 @@ export type {
   EffectInput,
   RangeOptions,
   RecordMetadata,
+  SendOptions,
   StepContext,
   StepOptions,
   StepUsage,

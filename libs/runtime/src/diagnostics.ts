@@ -30,3 +30,8 @@ export function publish(ch: keyof typeof DIAGNOSTIC_CHANNELS, message: Record<st
   const c = channels[ch];
   if (c.hasSubscribers) c.publish(message);
 }
+
+/** Whether anyone listens on `ch`: a hot path checks this before building its message. */
+export function hasSubscribers(ch: keyof typeof DIAGNOSTIC_CHANNELS): boolean {
+  return channels[ch].hasSubscribers;
+}

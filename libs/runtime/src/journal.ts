@@ -12,7 +12,7 @@
 import type { Logger } from '@ambit/core';
 import { createConsumer, createProducer, type KafkaConnection, type KafkaAdmin, type KafkaProducer } from '@ambit/kafka';
 import type { Serde } from '@ambit/serde';
-import type { StepEntry, StepJournal } from './steps.ts';
+import type { StepEntry, StepJournal } from './processor/steps.ts';
 
 interface TaskJournal {
   readonly entries: Map<string, StepEntry>;
@@ -92,20 +92,34 @@ export class KafkaJournal {
 
   /** The journal of one handler run's key in a task. */
   forRun(partition: number, entityKey: string): StepJournal {
-    return {
-      lookup: (cause, handler, occurrence) => this.#tasks.get(partition)?.entries.get(slot(cause, handler, occurrence)),
-      record: (cause, handler, entry) => this.#write(partition, entityKey, cause, handler, entry),
-      running: (cause, handler, occurrence) => this.#running.get(`${partition}/${slot(cause, handler, occurrence)}`),
-      starting: (cause, handler, occurrence) => {
-        const id = `${partition}/${slot(cause, handler, occurrence)}`;
-        let end!: () => void;
-        const p = new Promise<void>((r) => (end = r));
-        this.#running.set(id, p);
-        return () => {
-          if (this.#running.get(id) === p) this.#running.delete(id);
-          end();
-        };
-      },
+    // A class instance, not a literal of closures: one is made per record on the hot path.
+    return new RunJournal(this, partition, entityKey);
+  }
+
+  /** @internal RunJournal's view of the task's uncommitted entries. */
+  lookupEntry(partition: number, cause: string, handler: string, occurrence: number): StepEntry | undefined {
+    return this.#tasks.get(partition)?.entries.get(slot(cause, handler, occurrence));
+  }
+
+  /** @internal */
+  writeEntry(partition: number, entityKey: string, cause: string, handler: string, entry: StepEntry): Promise<void> {
+    return this.#write(partition, entityKey, cause, handler, entry);
+  }
+
+  /** @internal */
+  runningCall(partition: number, cause: string, handler: string, occurrence: number): Promise<void> | undefined {
+    return this.#running.get(`${partition}/${slot(cause, handler, occurrence)}`);
+  }
+
+  /** @internal */
+  startingCall(partition: number, cause: string, handler: string, occurrence: number): () => void {
+    const id = `${partition}/${slot(cause, handler, occurrence)}`;
+    let end!: () => void;
+    const p = new Promise<void>((r) => (end = r));
+    this.#running.set(id, p);
+    return () => {
+      if (this.#running.get(id) === p) this.#running.delete(id);
+      end();
     };
   }
 
@@ -247,5 +261,29 @@ export class KafkaJournal {
   async close(): Promise<void> {
     await this.#producer?.close().catch(() => undefined);
     this.#producer = undefined;
+  }
+}
+
+/** The journal as one handler run of one key sees it. */
+class RunJournal implements StepJournal {
+  readonly #j: KafkaJournal;
+  readonly #partition: number;
+  readonly #entityKey: string;
+  constructor(j: KafkaJournal, partition: number, entityKey: string) {
+    this.#j = j;
+    this.#partition = partition;
+    this.#entityKey = entityKey;
+  }
+  lookup(cause: string, handler: string, occurrence: number): StepEntry | undefined {
+    return this.#j.lookupEntry(this.#partition, cause, handler, occurrence);
+  }
+  record(cause: string, handler: string, entry: StepEntry): Promise<void> {
+    return this.#j.writeEntry(this.#partition, this.#entityKey, cause, handler, entry);
+  }
+  running(cause: string, handler: string, occurrence: number): Promise<void> | undefined {
+    return this.#j.runningCall(this.#partition, cause, handler, occurrence);
+  }
+  starting(cause: string, handler: string, occurrence: number): () => void {
+    return this.#j.startingCall(this.#partition, cause, handler, occurrence);
   }
 }

@@ -1,6 +1,6 @@
-/** The work a task runs in its key slots, as the runner and the task share it. */
+/** The work a task runs in its key slots, as the scheduler and the executor share it. */
 import type { ConsumedRecord } from '@ambit/kafka';
-import type { DueTimer } from './timers.ts';
+import type { DueTimer } from './processor/index.ts';
 
 /** One unit of work in a task's key slot: a record, or a timer firing. */
 export type Work =

@@ -1,0 +1,185 @@
+/**
+ * Turns one piece of work into a stage: decodes a record (retrying an unknown writer
+ * schema, dead-lettering bad bytes), checks its key's partition, runs it through the
+ * record processor, and encodes what it emitted. The stage, applied under the runner's
+ * lock, joins the open transaction; dropped, it leaves no trace. Owns none of the state
+ * it touches: the task owns the scope's state, the transaction what is sent.
+ */
+import type { RecordMetadata } from '@ambit/agent-api';
+import { AmbitError, isAmbitError, type Logger } from '@ambit/core';
+import { partitionFor, type ConsumedRecord, type ProducerRecord } from '@ambit/kafka';
+import type { RecordScope } from '@ambit/state';
+import type { Serde } from '@ambit/serde';
+import { publish } from './diagnostics.ts';
+import type { KafkaJournal } from './journal.ts';
+import { inputSource } from './names.ts';
+import type { Original, OutputEncoder } from './output-encoder.ts';
+import type { DueTimer, Invocation, RecordProcessor } from './processor/index.ts';
+import type { Task } from './task.ts';
+import type { Transaction } from './transaction.ts';
+import type { Stage, Work } from './work.ts';
+
+/** Lookups of an unknown writer schema id before its record is dead-lettered (backoff 0.5, 1, 2 s). */
+const UNKNOWN_SCHEMA_ATTEMPTS = 4;
+
+export interface Input {
+  readonly alias: string;
+  /** Topic without namespace, as the agent declared it. */
+  readonly declared: string;
+  readonly topic: string;
+  readonly serde: Serde<unknown>;
+}
+
+export interface ExecutorOptions {
+  readonly processor: RecordProcessor;
+  readonly encoder: OutputEncoder;
+  readonly txn: Transaction;
+  readonly journal: KafkaJournal;
+  readonly inputs: readonly Input[];
+  /** The input partition count (for the key-placement check). */
+  readonly partitions: () => number;
+  readonly logger: Logger;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class Executor {
+  readonly #o: ExecutorOptions;
+  readonly #byTopic: ReadonlyMap<string, Input>;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = options;
+    this.#byTopic = new Map(options.inputs.map((i) => [i.topic, i]));
+  }
+
+  /** `ambit-source` of a fetched record. */
+  sourceOf(r: ConsumedRecord): string {
+    return inputSource(this.#byTopic.get(r.topic)!.declared, r.partition, r.offset);
+  }
+
+  /** Runs `work` to the point where only staging is left (outside the runner's lock). */
+  execute(task: Task, work: Work): Promise<Stage> {
+    return work.kind === 'timer' ? this.#timer(task, work.source, work.t) : this.#record(task, work.key, work.source, work.r);
+  }
+
+  async #record(task: Task, key: string, source: string, r: ConsumedRecord): Promise<Stage> {
+    const input = this.#byTopic.get(r.topic)!;
+    if (r.keyBytes !== null && partitionFor(r.keyBytes, this.#o.partitions()) !== r.partition) {
+      // A foreign partitioner breaks state locality: report it.
+      publish('error', { event: 'key-in-wrong-partition', code: 'CONFIG_INVALID', task: task.partition, source });
+      this.#o.logger.warn('record key hashes to another partition (producer not using murmur2?)', { source });
+    }
+    let value: unknown;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        value = await input.serde.deserialize(r.value ?? Buffer.alloc(0));
+        break;
+      } catch (e) {
+        if (isAmbitError(e) && e.action === 'retry') throw e; // registry outage: abort, rewind, retry later
+        // An id the registry does not know yet may be a replica catching up: ask again, with backoff.
+        if (isAmbitError(e, 'SERDE_UNKNOWN_SCHEMA') && attempt < UNKNOWN_SCHEMA_ATTEMPTS) {
+          await new Promise((res) => setTimeout(res, 250 * 2 ** attempt));
+          continue;
+        }
+        return this.deadLetterStage(task, r, source, e, attempt);
+      }
+    }
+    const metadata: RecordMetadata = {
+      topic: input.declared,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      headers: headersOf(r),
+    };
+    const inv = this.#invocation(task, key, source, metadata, r.timestamp);
+    const outcome = await this.#o.processor.record(inv, input.alias, value);
+    if (!outcome.ok) return this.deadLetterStage(task, r, source, outcome.failure, outcome.attempts);
+    const cause = { key, time: r.timestamp, source, partition: task.partition };
+    return new OutputStage(this.#o.txn, task, outcome.scope, await this.#encode(outcome.scope, cause, outcome.outputs, outcome.usage));
+  }
+
+  async #timer(task: Task, source: string, t: DueTimer): Promise<Stage> {
+    const metadata: RecordMetadata = { topic: '', partition: task.partition, offset: -1, timestamp: t.dueAt, headers: NO_HEADERS };
+    const inv = this.#invocation(task, t.key, source, metadata, t.dueAt);
+    const outcome = await this.#o.processor.timer(inv, t);
+    if (outcome.ok) {
+      const cause = { key: t.key, time: t.dueAt, source, partition: task.partition };
+      return new OutputStage(this.#o.txn, task, outcome.scope, await this.#encode(outcome.scope, cause, outcome.outputs, outcome.usage));
+    }
+    // The timer keeps failing: drop it (in its own scope) and record why in the DLQ.
+    const value = Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload }));
+    const dlq = this.#o.encoder.deadLetter(task.partition, { key: t.key, value, headers: {} }, source, outcome.failure, outcome.attempts);
+    return new OutputStage(this.#o.txn, task, await this.#o.processor.dropTimer(task.openState, t), [dlq.record], dlq.code);
+  }
+
+  #invocation(task: Task, key: string, source: string, metadata: RecordMetadata, now: number): Invocation {
+    const epoch = task.epoch;
+    const state = task.state;
+    if (!state) throw new AmbitError('KAFKA_TXN_ABORTABLE', 'task moved on while its record ran');
+    return {
+      state,
+      journal: this.#o.journal.forRun(task.partition, key),
+      key,
+      source,
+      metadata,
+      now,
+      current: () => task.epoch === epoch && task.state !== undefined,
+    };
+  }
+
+  async #encode(scope: RecordScope, ...args: Parameters<OutputEncoder['encode']>): Promise<ProducerRecord[]> {
+    try {
+      return await this.#o.encoder.encode(...args);
+    } catch (e) {
+      scope.discard();
+      throw e;
+    }
+  }
+
+  /** A permanent failure: the original record goes to the DLQ in the transaction, and nothing else. */
+  deadLetterStage(task: Task, r: Original, source: string, cause: unknown, attempts: number): Stage {
+    const dlq = this.#o.encoder.deadLetter(task.partition, r, source, cause, attempts);
+    return new OutputStage(this.#o.txn, task, undefined, [dlq.record], dlq.code);
+  }
+}
+
+function headersOf(r: ConsumedRecord): Readonly<Record<string, string>> {
+  let out: Record<string, string> | undefined;
+  for (const k in r.headers) (out ??= {})[k] = r.headers[k]!.toString('utf8');
+  return out ?? NO_HEADERS;
+}
+
+/** A completed record: its scope's writes, changelog records and outputs join the open transaction together. */
+class OutputStage implements Stage {
+  readonly #txn: Transaction;
+  readonly #task: Task;
+  readonly #scope: RecordScope | undefined;
+  readonly #records: readonly ProducerRecord[];
+  /** Set when the records are a dead letter (reported once it is staged). */
+  readonly #dlqCode: string | undefined;
+
+  constructor(txn: Transaction, task: Task, scope: RecordScope | undefined, records: readonly ProducerRecord[], dlqCode?: string) {
+    this.#txn = txn;
+    this.#task = task;
+    this.#scope = scope;
+    this.#records = records;
+    this.#dlqCode = dlqCode;
+  }
+
+  async apply(): Promise<void> {
+    await this.#txn.begin();
+    if (this.#scope) {
+      this.#scope.commit();
+      await this.#txn.flushChangelog(this.#task);
+    }
+    for (const rec of this.#records) await this.#txn.send(rec);
+    if (this.#dlqCode !== undefined) {
+      const h = this.#records[0]!.headers as Record<string, string>;
+      publish('error', { event: 'dead-letter', code: this.#dlqCode, source: h['ambit-source'], attempts: Number(h['ambit-dlq-attempts']) });
+    }
+  }
+
+  drop(): void {
+    this.#scope?.discard();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A task's changelog writer: the state library's changelog port for one task. Committed
+ * record scopes append their final key changes here; the transaction flushes them into
+ * Kafka; the delivery reports come back here; after a commit the store checkpoint takes
+ * its offsets from here. Source of truth for the changelog records of the open
+ * transaction and their delivered offsets (one owner, invariant 4, docs/invariants.md).
+ */
+import type { ProducerRecord } from '@ambit/kafka';
+import type { ChangelogOffset, ChangelogPort } from '@ambit/state';
+import type { ChangelogPartition } from './task.ts';
+
+/** Produces one changelog record into the open transaction; `delivered` gets its offset. */
+export type ChangelogSink = (record: ProducerRecord, delivered: (offset: number) => void) => Promise<void>;
+
+export class TaskChangelog implements ChangelogPort {
+  readonly #partition: number;
+  readonly #topics: ReadonlyMap<string, ChangelogPartition>;
+  #queued: ProducerRecord[] = [];
+  /** Highest delivered offset per changelog topic in the open transaction. */
+  readonly #delivered = new Map<string, number>();
+  #inFlight = 0;
+  #waiters: Array<() => void> = [];
+
+  constructor(partition: number, changelogs: readonly ChangelogPartition[]) {
+    this.#partition = partition;
+    this.#topics = new Map(changelogs.map((c) => [c.store, c]));
+  }
+
+  append(store: string, key: string, value: Buffer | null): void {
+    this.#queued.push({ topic: this.#topics.get(store)!.topic, partition: this.#partition, key, value });
+  }
+
+  /** Anything appended and not yet produced. */
+  get queued(): boolean {
+    return this.#queued.length > 0;
+  }
+
+  /** Produces what was appended into the open transaction (call it after committing a scope). */
+  async flush(sink: ChangelogSink): Promise<void> {
+    if (this.#queued.length === 0) return;
+    const records = this.#queued;
+    this.#queued = [];
+    for (const r of records) {
+      this.#inFlight++;
+      await sink(r, (offset) => this.#onDelivered(r.topic, offset));
+    }
+  }
+
+  #onDelivered(topic: string, offset: number): void {
+    const prev = this.#delivered.get(topic);
+    if (prev === undefined || offset > prev) this.#delivered.set(topic, offset);
+    if (--this.#inFlight <= 0) {
+      this.#inFlight = 0;
+      const w = this.#waiters;
+      this.#waiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  /**
+   * After a commit: waits until the delivery reports arrived (they are dispatched on the
+   * event loop and may trail the commit callback). A report that never comes only makes the
+   * checkpoint lower, which replays a little more on restore.
+   */
+  async deliveries(timeoutMs = 5_000): Promise<void> {
+    if (this.#inFlight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise<void>((r) => this.#waiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** The committed transaction's checkpoint offsets (next offset to read) per changelog that moved; forgets them. */
+  committed(): ChangelogOffset[] {
+    const moved: ChangelogOffset[] = [];
+    for (const c of this.#topics.values()) {
+      const at = this.#delivered.get(c.topic);
+      if (at !== undefined) moved.push({ topic: c.topic, partition: c.partition, topicId: c.topicId, offset: at + 1 });
+    }
+    this.#delivered.clear();
+    return moved;
+  }
+
+  /** The transaction aborted: nothing appended or delivered in it counts. */
+  reset(): void {
+    this.#queued = [];
+    this.#delivered.clear();
+    this.#inFlight = 0;
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const r of w) r();
+  }
+}
