@@ -70,6 +70,14 @@ module.exports = {
       from: { pathNot: `${notTest}|^libs/testing/|^bench/` },
       to: { path: '^libs/testing/' },
     },
+    {
+      name: 'driver-and-processor-are-kafka-free',
+      comment:
+        'The in-memory driver and the record processor it shares with the runtime reach neither the Kafka client, libs/kafka, the serde nor infra, even transitively (issue: one record processor).',
+      severity: 'error',
+      from: { path: '^libs/testing/src/driver\\.ts$|^libs/runtime/src/processor/' },
+      to: { path: '^libs/(kafka|serde)/|^infra/|node_modules/.*(@confluentinc/kafka-javascript|kafkajs)/', reachable: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -7,7 +7,16 @@
  */
 import type { ProducerRecord } from '@ambit/kafka';
 import type { ChangelogOffset, ChangelogPort } from '@ambit/state';
-import type { ChangelogPartition } from './task.ts';
+
+/** One changelog partition of a task: the store's changelog topic at the task's partition. */
+export interface ChangelogPartition {
+  readonly store: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  /** The topic's delete.retention.ms: how long compaction keeps a tombstone. */
+  readonly deleteRetentionMs: number;
+}
 
 /** Produces one changelog record into the open transaction; `delivered` gets its offset. */
 export type ChangelogSink = (record: ProducerRecord, delivered: (offset: number) => void) => Promise<void>;

@@ -14,7 +14,9 @@ import type { ConsumedRecord } from '@ambit/kafka';
 import type { TaskState } from '@ambit/state';
 import type { InflightLedger } from './inflight-ledger.ts';
 import { OffsetTracker } from './offset-tracker.ts';
-import { TaskChangelog } from './task-changelog.ts';
+import { TaskChangelog, type ChangelogPartition } from './task-changelog.ts';
+
+export type { ChangelogPartition } from './task-changelog.ts';
 import { TaskProgress } from './task-progress.ts';
 import type { Running, Work } from './work.ts';
 
@@ -27,15 +29,6 @@ const transitions: Record<TaskStatus, readonly TaskStatus[]> = {
   RUNNING: ['RESTORING', 'CLOSED'],
   CLOSED: [],
 };
-
-export interface ChangelogPartition {
-  readonly store: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly topicId: string;
-  /** The topic's delete.retention.ms: how long compaction keeps a tombstone. */
-  readonly deleteRetentionMs: number;
-}
 
 export class Task {
   readonly partition: number;
