@@ -65,6 +65,13 @@ module.exports = {
       to: { path: '^libs/runtime/' },
     },
     {
+      name: 'cli-does-not-import-runtime',
+      comment: 'The CLI takes names from @ambit/core and topics from @ambit/schemas; only its tests run agents.',
+      severity: 'error',
+      from: { path: '^services/cli/', pathNot: notTest },
+      to: { path: '^libs/runtime/' },
+    },
+    {
       name: 'only-tests-import-testing',
       severity: 'error',
       from: { pathNot: `${notTest}|^libs/testing/|^bench/` },

@@ -7,7 +7,6 @@ const EXPECTED = [
   'ActionReleased',
   'ContentSubmitted',
   'Decision',
-  'DlqRecord',
   'EffectRequest',
   'EffectResult',
   'EscalationCommand',

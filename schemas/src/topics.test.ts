@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isAmbitError } from '@ambit/core';
-import { loadTopics, parseTopics, TOPICS_FILE } from './topics.ts';
+import { TOPICS_FILE } from './topics-file.ts';
+import { loadTopics, parseTopics } from './topics.ts';
 
 const PLATFORM = ['effects.requested', 'effects.results', 'escalations.commands', 'escalations', 'actions', 'decisions', 'policies'];
 

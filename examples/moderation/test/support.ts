@@ -4,9 +4,8 @@
  * input caused exactly one decision and that state equals the fold of the inputs.
  */
 import { join } from 'node:path';
-import { isAmbitError } from '@ambit/core';
+import { groupId, isAmbitError } from '@ambit/core';
 import { applyTopics, createAdmin } from '@ambit/kafka';
-import { groupId } from '@ambit/runtime';
 import { loadSchema, loadTopics, type ContentSubmitted } from '@ambit/schemas';
 import { avroSerde, createSchemaRegistryClient, DEFAULT_COMPATIBILITY, valueSubject, type Serde } from '@ambit/serde';
 import { openTaskState } from '@ambit/state';

@@ -3,7 +3,6 @@
 import type { ActionReleased } from './action-released.ts';
 import type { ContentSubmitted } from './content-submitted.ts';
 import type { Decision } from './decision.ts';
-import type { DlqRecord } from './dlq-record.ts';
 import type { EffectRequest } from './effect-request.ts';
 import type { EffectResult } from './effect-result.ts';
 import type { EscalationCommand } from './escalation-command.ts';
@@ -15,7 +14,6 @@ import type { PolicySet } from './policy-set.ts';
 export type { ActionReleased } from './action-released.ts';
 export type { ContentSubmitted } from './content-submitted.ts';
 export type { Decision, DecisionMaker, ModelUsage, Verdict } from './decision.ts';
-export type { DlqRecord, RecordHeader } from './dlq-record.ts';
 export type { EffectRequest } from './effect-request.ts';
 export type { EffectResult } from './effect-result.ts';
 export type { AmendEscalation, EscalationCommand, ReassignEscalation, ResolveEscalation, ReviewDecision } from './escalation-command.ts';
@@ -30,7 +28,6 @@ export interface SchemaTypes {
   ActionReleased: ActionReleased;
   ContentSubmitted: ContentSubmitted;
   Decision: Decision;
-  DlqRecord: DlqRecord;
   EffectRequest: EffectRequest;
   EffectResult: EffectResult;
   EscalationCommand: EscalationCommand;

@@ -11,7 +11,7 @@
  * `--dry-run` lists what would be re-driven and writes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { AmbitError } from '@ambit/core';
+import { AmbitError, DLQ_HEADER_PREFIX, DlqHeaders, dlqTopic, groupId, Headers, topicName } from '@ambit/core';
 import {
   createAdmin,
   createConsumer,
@@ -21,12 +21,10 @@ import {
   type KafkaConsumer,
   type ProducerRecord,
 } from '@ambit/kafka';
-import { dlqTopic, groupId, Headers, topicName } from '@ambit/runtime';
 import { EXIT, UsageError, type Command } from '../command.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConfig } from '../config.ts';
 
 export const REDRIVEN_FROM = 'ambit-redriven-from';
-const DLQ_HEADER_PREFIX = 'ambit-dlq-';
 const RUNTIME_HEADERS: ReadonlySet<string> = new Set(Object.values(Headers));
 
 export type RedrivePlan =
@@ -37,7 +35,7 @@ export type RedrivePlan =
 export function planRedrive(r: ConsumedRecord, namespace: string, codes: ReadonlySet<string>): RedrivePlan {
   const header = (name: string): string | undefined => r.headers[name]?.toString('utf8');
   const source = header(Headers.source) ?? '';
-  const code = header(`${DLQ_HEADER_PREFIX}code`) ?? '';
+  const code = header(DlqHeaders.code) ?? '';
   const at = `${r.topic}/${r.partition}/${r.offset}`;
   if (codes.size > 0 && !codes.has(code)) return { action: 'skip', why: `code ${code || '(none)'} not selected`, code, source };
   const m = /^(.+)\/(\d+)\/(\d+)$/.exec(source);
