@@ -67,7 +67,7 @@ export interface AgentTopicsOptions {
   readonly agent: string;
   /** Every store that needs a changelog, internal ones (timers, progress) included. */
   readonly stores: readonly string[];
-  /** The partition count of the agent's inputs (co-partitioning, ARCHITECTURE.md invariant 1). */
+  /** The partition count of the agent's inputs (co-partitioning: invariant 1, docs/invariants.md). */
   readonly partitions: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Topic, group and header names: one place, below every lib and service, so the runtime,
- * the CLI and the topic declarations (schemas/topics.yaml) agree (ARCHITECTURE "Names").
+ * the CLI and the topic declarations (schemas/topics.yaml) agree (docs/architecture.md, "Names and environments").
  * Per-agent topic names must match the `agentTopics` templates in schemas/topics.yaml;
  * a test in @ambit/schemas checks that they do.
  */
@@ -13,7 +13,7 @@ export const dlqTopic = (namespace: string, agent: string): string => `${namespa
 export const decisionsTopic = (namespace: string): string => `${namespace}.decisions`;
 export const effectsTopic = (namespace: string): string => `${namespace}.effects.requested`;
 export const groupId = (namespace: string, agent: string): string => `${namespace}.${agent}`;
-/** One transactional producer per (agent, process), stable across restarts (ARCHITECTURE invariant 2). */
+/** One transactional producer per (agent, process), stable across restarts (invariant 2, docs/invariants.md). */
 export const transactionalId = (namespace: string, agent: string, instanceId: string): string => `${namespace}.${agent}.${instanceId}`;
 
 /** Header names on every output. */

@@ -22,6 +22,7 @@
 import type { AnyAgentDefinition, InputSpec, OutputSpec } from '@ambit/agent-api';
 import { isAmbitError, type Logger, type TopicPartition } from '@ambit/core';
 import { createAdmin, createConsumer, type ConsumedRecord, type KafkaAdmin, type KafkaConnection, type KafkaConsumer } from '@ambit/kafka';
+import { agentTopicSpecs, readTopicsFile } from '@ambit/schemas';
 import type { RuntimeConfig } from './config.ts';
 import { hasSubscribers, publish } from './diagnostics.ts';
 import { Executor } from './executor.ts';
@@ -31,7 +32,7 @@ import { decisionsTopic, effectsTopic, groupId, topicName, transactionalId } fro
 import { RecordProcessor, TIMER_STORE } from './processor/index.ts';
 import { ProducerLifecycle } from './producer-lifecycle.ts';
 import { Restorer } from './restorer.ts';
-import { createCodecs, defaultInternalTopics } from './runner-setup.ts';
+import { createCodecs } from './runner-setup.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskManager } from './task-manager.ts';
 import { PROGRESS_STORE } from './task-progress.ts';
@@ -143,7 +144,7 @@ class AgentRunner {
       inputs: inputSpecs.map(([, s]) => topicName(ns, s.topic)),
       outputs: [decisionsTopic(ns), effectsTopic(ns), ...declaredOutputs.map(([, o]) => topicName(ns, o.topic))],
       stores,
-      specs: () => ({ replicationFactor: 1, topics: defaultInternalTopics(ns, agent.name, stores) }),
+      specs: (partitions) => agentTopicSpecs(readTopicsFile(), { namespace: ns, env: cfg.environment, agent: agent.name, stores, partitions }),
     });
     await this.#topics.ensure();
     const codecs = createCodecs({

@@ -1,6 +1,6 @@
 /**
  * Runtime configuration, parsed once at the edge into a frozen, fully defaulted object
- * (STYLE principle 9). Cross-field rules say why they fail.
+ * (principle 9, docs/principles.md). Cross-field rules say why they fail.
  */
 import { AmbitError, silentLogger, type Logger } from '@ambit/core';
 
@@ -9,6 +9,11 @@ export interface RuntimeConfigInput {
   readonly registryUrl: string;
   /** Topic prefix: `<namespace>.<topic>`. */
   readonly namespace: string;
+  /**
+   * The environment in schemas/topics.yaml (`local`, `production`) whose settings the
+   * internal topics get: replication factor, min.insync.replicas, retention. Default `local`.
+   */
+  readonly environment?: string;
   /** Stable per process slot across restarts, unique among live processes (transactional.id). */
   readonly instanceId: string;
   /** Root of the local stores: `<stateDir>/<agent>/<partition>`. */
@@ -78,6 +83,7 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     brokers: [...input.brokers],
     registryUrl: input.registryUrl,
     namespace: input.namespace,
+    environment: input.environment ?? 'local',
     instanceId: input.instanceId,
     stateDir: input.stateDir,
     commitIntervalMs: input.commitIntervalMs ?? 100,

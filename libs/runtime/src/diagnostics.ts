@@ -1,5 +1,5 @@
 /**
- * Runtime diagnostics on node:diagnostics_channel (STYLE principle 11): libs/telemetry and
+ * Runtime diagnostics on node:diagnostics_channel (principle 11, docs/principles.md): libs/telemetry and
  * test harnesses subscribe; publishing costs nothing when nobody listens.
  */
 import diagnostics from 'node:diagnostics_channel';

@@ -1,7 +1,7 @@
 /**
  * The agent's topics as the broker has them: checks that its inputs and outputs exist and
  * are co-partitioned (invariant 1, docs/invariants.md), creates its internal topics
- * (changelogs, journal, DLQ) with the environment's settings, and remembers what it found.
+ * (changelogs, journal, inbox, DLQ) with the environment's settings (schemas/topics.yaml), and remembers what it found.
  * Source of truth for the input partition count and each internal topic's id and
  * tombstone retention, as described at start.
  */
@@ -9,9 +9,10 @@ import { AmbitError, isAmbitError } from '@ambit/core';
 import type { KafkaAdmin } from '@ambit/kafka';
 import { changelogTopic, dlqTopic, journalTopic } from './names.ts';
 
-/** One internal topic to create: its name and configs (replication comes from the environment). */
+/** One internal topic to create, as the environment declares it (schemas/topics.yaml). */
 export interface InternalTopicSpec {
   readonly name: string;
+  readonly replicationFactor: number;
   readonly configs: Readonly<Record<string, string>>;
 }
 
@@ -26,7 +27,7 @@ export interface InternalTopicsOptions {
   /** Store names with a changelog (user stores plus the runtime's internal ones). */
   readonly stores: readonly string[];
   /** Specs of the internal topics for a partition count (the environment's settings). */
-  readonly specs: (partitions: number) => { readonly replicationFactor: number; readonly topics: readonly InternalTopicSpec[] };
+  readonly specs: (partitions: number) => readonly InternalTopicSpec[];
 }
 
 export interface InternalTopicInfo {
@@ -84,8 +85,10 @@ export class InternalTopics {
       );
     }
     this.#partitions = described[0]!.partitions;
-    const { replicationFactor, topics } = this.#o.specs(this.#partitions);
-    await admin.createTopics(topics.map((t) => ({ name: t.name, partitions: this.#partitions, replicationFactor, configs: t.configs })));
+    const topics = this.#o.specs(this.#partitions);
+    await admin.createTopics(
+      topics.map((t) => ({ name: t.name, partitions: this.#partitions, replicationFactor: t.replicationFactor, configs: t.configs })),
+    );
     for (const d of await this.#describe(topics.map((t) => t.name))) {
       if (d.partitions !== this.#partitions) {
         throw new AmbitError(

@@ -1,5 +1,5 @@
 /**
- * Progress of one input partition under key-level concurrency (ARCHITECTURE invariant 6,
+ * Progress of one input partition under key-level concurrency (invariant 6, docs/invariants.md,
  * after Confluent's Parallel Consumer): records enter in offset order and complete in any
  * order. The committable position is the lowest incomplete offset (or one past the last
  * record when all are done); the completed offsets above it are committed alongside, so a

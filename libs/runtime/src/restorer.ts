@@ -1,6 +1,6 @@
 /**
  * Restores a task's stores from their changelogs, outside the rebalance callback
- * (ARCHITECTURE invariant 5):
+ * (invariant 5, docs/invariants.md):
  *   1. the task's committed input offsets are fetched stable (a paused former owner may
  *      still commit: librdkafka's read_committed `committed()` waits out pending offsets);
  *   2. only then each changelog's last stable offset is taken;

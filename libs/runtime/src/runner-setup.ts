@@ -10,9 +10,8 @@ import { loadSchema } from '@ambit/schemas';
 import { avroSerde, createSchemaRegistryClient, valueSubject, type Serde } from '@ambit/serde';
 import type { RuntimeConfig } from './config.ts';
 import type { Input } from './executor.ts';
-import type { InternalTopicSpec } from './internal-topics.ts';
 import { KafkaJournal, type JournalEntryValue } from './journal.ts';
-import { changelogTopic, decisionsTopic, dlqTopic, effectsTopic, journalTopic, topicName } from './names.ts';
+import { decisionsTopic, effectsTopic, topicName } from './names.ts';
 import { OutputEncoder } from './output-encoder.ts';
 
 export interface Codecs {
@@ -63,21 +62,4 @@ export function createCodecs(args: {
     logger: args.logger,
   });
   return { inputs, encoder, journal };
-}
-
-/** The internal topics of `agent` with `stores` and their configs (local defaults until the environment supplies them). */
-export function defaultInternalTopics(namespace: string, agent: string, stores: readonly string[]): InternalTopicSpec[] {
-  return [
-    ...stores.map((s) => ({
-      name: changelogTopic(namespace, agent, s),
-      configs: {
-        'cleanup.policy': 'compact',
-        'min.cleanable.dirty.ratio': '0.1',
-        'segment.ms': '3600000',
-        'delete.retention.ms': '86400000',
-      },
-    })),
-    { name: dlqTopic(namespace, agent), configs: { 'cleanup.policy': 'delete' } },
-    { name: journalTopic(namespace, agent), configs: { 'cleanup.policy': 'delete', 'retention.ms': '604800000' } },
-  ];
 }

@@ -57,6 +57,8 @@ environment:
   KAFKA_BROKERS                  host:port[,host:port] (default ${DEFAULTS.brokers})
   SCHEMA_REGISTRY_URL            registry base URL (default ${DEFAULTS.registryUrl})
   AMBIT_NAMESPACE                topic prefix (default ${DEFAULTS.namespace})
+  AMBIT_ENV                      environment in schemas/topics.yaml whose settings the internal
+                                 topics get: local | production (default local)
   AMBIT_INSTANCE_ID              required; stable across restarts of this process slot,
                                  unique among live processes (names the transactional id)
   AMBIT_STATE_DIR                store root (default .ambit/state/<AMBIT_INSTANCE_ID>)
@@ -182,6 +184,7 @@ export function parseHostConfig(argv: readonly string[], env: Env, cwd: string =
       brokers,
       registryUrl: text('SCHEMA_REGISTRY_URL') ?? DEFAULTS.registryUrl,
       namespace: text('AMBIT_NAMESPACE') ?? DEFAULTS.namespace,
+      ...optional('environment', text('AMBIT_ENV')),
       instanceId: instanceId ?? '',
       // Absolute, so the layout does not depend on where a restart happens to run from.
       stateDir: isAbsolute(stateDir) ? stateDir : resolve(cwd, stateDir),

@@ -1,5 +1,5 @@
 /**
- * `ctx.step(name, fn, options)`: durable steps (ARCHITECTURE invariant 7, docs/adr/0008).
+ * `ctx.step(name, fn, options)`: durable steps (invariant 7, docs/invariants.md; docs/adr/0008).
  * A step's identity is (cause, handler, occurrence) plus its name; a journaled entry at
  * that position is returned (or its error re-thrown) instead of calling `fn` again, and a
  * different name there is a non-determinism error. A new result is journaled, and only

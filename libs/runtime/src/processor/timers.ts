@@ -5,7 +5,7 @@
  *   by due:  `d\0<dueAt, 15 digits>\0<key>\0<name>` -> JSON { key, name, dueAt, payload }
  * Every write goes through the record scope, so a timer set by a record commits with it,
  * and a firing deletes the timer in the same transaction as the outputs it causes: each
- * timer fires once (ARCHITECTURE invariant 9).
+ * timer fires once (invariant 9, docs/invariants.md).
  */
 import type { TimerInfo, Timers } from '@ambit/agent-api';
 import { AmbitError } from '@ambit/core';
