@@ -48,10 +48,12 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
     'streams-cache-bytes': { type: 'string', default: '0' },
-    // Development aids: a subset of systems, no restore/concurrency extras. A run using
-    // either is reported as partial and fails.
+    // Development aids: a subset of systems, no restore/concurrency extras, no latency
+    // runs, another input size. A run using any is reported as partial and fails.
     systems: { type: 'string' },
     'no-extras': { type: 'boolean', default: false },
+    'no-latency': { type: 'boolean', default: false },
+    events: { type: 'string' },
   },
   strict: true,
 });
@@ -59,9 +61,11 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const ROUNDS = Number(args.rounds);
 const BUDGET_MS = Number(args['budget-minutes']) * 60_000;
-const WORKLOAD = QUICK
+const SIZES = QUICK
   ? { events: 30_000, keys: 2_000, valueBytes: 200, partitions: 6, latencySeconds: 6, restoreKeys: 100_000 }
   : { events: 300_000, keys: 10_000, valueBytes: 200, partitions: 6, latencySeconds: 15, restoreKeys: 1_000_000 };
+// `--events N` (a development aid, reported as partial) changes only the throughput input's size.
+const WORKLOAD = args.events ? { ...SIZES, events: Number(args.events) } : SIZES;
 const SETTINGS: SharedSettings = {
   commitIntervalMs: 100,
   lingerMs: 5,
@@ -390,7 +394,7 @@ try {
   }
 
   offered = Math.round(median(throughput.get('ambit')!.map((r) => r.eventsPerSec)) / 2);
-  for (let round = 1; round <= ROUNDS && !overBudget() && Number.isFinite(offered); round++) {
+  for (let round = 1; round <= ROUNDS && !overBudget() && Number.isFinite(offered) && !args['no-latency']; round++) {
     for (const id of rotate(ORDER, round - 1)) {
       if (overBudget()) break;
       const r = await latencyRun(system(id), round, offered);
@@ -430,7 +434,9 @@ try {
 
 if (overBudget())
   failures.push(`time budget exceeded: ${((Date.now() - startedAt) / 60_000).toFixed(1)} min > ${args['budget-minutes']} min`);
-if (ORDER.length < ALL_SYSTEMS.length || args['no-extras']) failures.push('partial run (--systems / --no-extras)');
+if (ORDER.length < ALL_SYSTEMS.length || args['no-extras'] || args['no-latency'] || args.events) {
+  failures.push('partial run (--systems / --no-extras / --no-latency / --events)');
+}
 for (const id of ORDER) {
   if (throughput.get(id)!.length < ROUNDS) failures.push(`${id}: ${throughput.get(id)!.length}/${ROUNDS} throughput runs`);
   if (latency.get(id)!.length < ROUNDS) failures.push(`${id}: ${latency.get(id)!.length}/${ROUNDS} latency runs`);

@@ -144,7 +144,8 @@ class AgentRunner {
       inputs: inputSpecs.map(([, s]) => topicName(ns, s.topic)),
       outputs: [decisionsTopic(ns), effectsTopic(ns), ...declaredOutputs.map(([, o]) => topicName(ns, o.topic))],
       stores,
-      specs: (partitions) => agentTopicSpecs(readTopicsFile(), { namespace: ns, env: cfg.environment, agent: agent.name, stores, partitions }),
+      specs: (partitions) =>
+        agentTopicSpecs(readTopicsFile(), { namespace: ns, env: cfg.environment, agent: agent.name, stores, partitions }),
     });
     await this.#topics.ensure();
     const codecs = createCodecs({
