@@ -97,21 +97,31 @@ export function input<T>(topic: string, schema: object): InputSpec<T> {
   return Object.freeze({ topic, schema });
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /** Declares an output topic written with `schema` (`ctx.send(alias, key, value)`). */
 export function output<T>(topic: string, schema: object): OutputSpec<T> {
   return Object.freeze({ topic, schema });
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Node's Buffer when present: its pooled UTF-8 paths are several times cheaper than TextEncoder/TextDecoder per value. */
+const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: 'utf8'): Uint8Array; isBuffer(b: unknown): boolean } }).Buffer;
+
 /** A store whose values are JSON. */
 export function jsonStore<V>(): StoreSpec<V> {
   return Object.freeze({
-    codec: {
-      encode: (v: V) => encoder.encode(JSON.stringify(v)),
-      decode: (b: Uint8Array) => JSON.parse(decoder.decode(b)) as V,
-    },
+    codec: NodeBuffer
+      ? {
+          encode: (v: V) => NodeBuffer.from(JSON.stringify(v), 'utf8'),
+          decode: (b: Uint8Array) =>
+            JSON.parse(
+              NodeBuffer.isBuffer(b) ? (b as unknown as { toString(enc: 'utf8'): string }).toString('utf8') : decoder.decode(b),
+            ) as V,
+        }
+      : {
+          encode: (v: V) => encoder.encode(JSON.stringify(v)),
+          decode: (b: Uint8Array) => JSON.parse(decoder.decode(b)) as V,
+        },
   });
 }
 

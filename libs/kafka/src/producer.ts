@@ -61,31 +61,42 @@ async function disconnect(p: RdProducer): Promise<void> {
   await new Promise<void>((resolve) => p.disconnect(5_000, () => resolve()));
 }
 
+/** Queues one record; false when librdkafka's local queue is full (nothing queued). Other errors throw, translated. */
+function tryProduceOne(p: RdProducer, r: ProducerRecord, opaque: unknown, context: ErrorContext = {}): boolean {
+  try {
+    p.produce(
+      r.topic,
+      r.partition ?? -1,
+      r.value,
+      // A string key is converted by the client without a JS Buffer per record.
+      r.key as never,
+      r.timestamp ?? null,
+      opaque,
+      toClientHeaders(r.headers) as never,
+    );
+    return true;
+  } catch (e) {
+    if ((e as { code?: number }).code === RdCodes.QUEUE_FULL) return false;
+    throw translateKafkaError(e, `produce to ${r.topic}`, context);
+  }
+}
+
 /** Produces one record, waiting for queue space instead of failing when the local queue is full. */
 async function produceOne(p: RdProducer, r: ProducerRecord, opaque: unknown, context: ErrorContext = {}): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    try {
-      p.produce(
-        r.topic,
-        r.partition ?? -1,
-        r.value,
-        r.key === null ? null : Buffer.from(r.key, 'utf8'),
-        r.timestamp ?? null,
-        opaque,
-        toClientHeaders(r.headers) as never,
+    if (tryProduceOne(p, r, opaque, context)) return;
+    if (attempt >= 1000)
+      throw translateKafkaError(
+        Object.assign(new Error('local queue full'), { code: RdCodes.QUEUE_FULL }),
+        `produce to ${r.topic}`,
+        context,
       );
-      return;
-    } catch (e) {
-      const code = (e as { code?: number }).code;
-      if (code === RdCodes.QUEUE_FULL && attempt < 1000) {
-        p.poll();
-        await new Promise((res) => setTimeout(res, 5));
-        continue;
-      }
-      throw translateKafkaError(e, `produce to ${r.topic}`, context);
-    }
+    p.poll();
+    await new Promise((res) => setTimeout(res, 5));
   }
 }
+
+const TXN_CONTEXT: ErrorContext = Object.freeze({ producingInTransaction: true });
 
 /** An idempotent, non-transactional producer; `send` resolves when every record is acknowledged. */
 export interface KafkaProducer {
@@ -136,6 +147,11 @@ export interface TransactionalProducer {
    * `onDelivered` receives the record's offset once the broker has it (changelog checkpoints need it).
    */
   produce(record: ProducerRecord, onDelivered?: (report: DeliveryReport) => void): Promise<void>;
+  /**
+   * `produce` without waiting: false when the local queue is full and nothing was queued
+   * (then call `produce`, which waits for space). The hot path's form: no promise per record.
+   */
+  tryProduce(record: ProducerRecord, onDelivered?: (report: DeliveryReport) => void): boolean;
   /** Sends the consumer's offsets (with its current group metadata) into the transaction. */
   sendOffsets(offsets: readonly OffsetToCommit[], consumer: KafkaConsumer, timeoutMs?: number): Promise<void>;
   /** Waits until every queued record reached the broker (commit does this itself). */
@@ -174,7 +190,8 @@ export async function createTransactionalProducer(
       deliveryError = undefined;
       return promisify((cb) => p.beginTransaction(cb), `begin transaction (${id})`);
     },
-    produce: (record, onDelivered) => produceOne(p, record, onDelivered, { producingInTransaction: true }),
+    produce: (record, onDelivered) => produceOne(p, record, onDelivered, TXN_CONTEXT),
+    tryProduce: (record, onDelivered) => tryProduceOne(p, record, onDelivered, TXN_CONTEXT),
     sendOffsets: (offsets, consumer, timeoutMs = 30_000) =>
       promisify(
         (cb) =>

@@ -43,7 +43,9 @@ export interface OffsetToCommit {
 
 export function toClientHeaders(h: Headers | undefined): Array<Record<string, string | Buffer>> | undefined {
   if (!h) return undefined;
-  return Object.entries(h).map(([k, v]) => ({ [k]: v }));
+  const out: Array<Record<string, string | Buffer>> = [];
+  for (const k in h) out.push({ [k]: h[k]! });
+  return out;
 }
 
 export function fromClientHeaders(h: unknown): Record<string, Buffer> {

@@ -113,18 +113,10 @@ export class Executor {
   }
 
   #invocation(task: Task, key: string, source: string, metadata: RecordMetadata, now: number): Invocation {
-    const epoch = task.epoch;
     const state = task.state;
     if (!state) throw new AmbitError('KAFKA_TXN_ABORTABLE', 'task moved on while its record ran');
-    return {
-      state,
-      journal: this.#o.journal.forRun(task.partition, key),
-      key,
-      source,
-      metadata,
-      now,
-      current: () => task.epoch === epoch && task.state !== undefined,
-    };
+    // Closing a task (or dropping its state) bumps its epoch: the epoch check covers both.
+    return { state, journal: this.#o.journal.forRun(task.partition, key), key, source, metadata, now, owner: task, epoch: task.epoch };
   }
 
   async #encode(scope: RecordScope, ...args: Parameters<OutputEncoder['encode']>): Promise<ProducerRecord[]> {
@@ -167,12 +159,16 @@ class OutputStage implements Stage {
   }
 
   async apply(): Promise<void> {
-    await this.#txn.begin();
+    if (!this.#txn.open) await this.#txn.begin();
     if (this.#scope) {
       this.#scope.commit();
-      await this.#txn.flushChangelog(this.#task);
+      const flushing = this.#txn.flushChangelog(this.#task);
+      if (flushing) await flushing;
     }
-    for (const rec of this.#records) await this.#txn.send(rec);
+    for (const rec of this.#records) {
+      const sending = this.#txn.send(rec);
+      if (sending) await sending;
+    }
     if (this.#dlqCode !== undefined) {
       const h = this.#records[0]!.headers as Record<string, string>;
       publish('error', { event: 'dead-letter', code: this.#dlqCode, source: h['ambit-source'], attempts: Number(h['ambit-dlq-attempts']) });

@@ -71,6 +71,11 @@ export class InflightLedger {
     return out;
   }
 
+  /** Whether `offset` of `topic` is already on disk as dispatched (the per-record check: no allocation). */
+  coversOffset(topic: string, offset: number): boolean {
+    return (this.#data.dispatched[topic] ?? -1) >= offset;
+  }
+
   /** Whether the ledger already has every given offset as dispatched (nothing to write). */
   covers(highest: ReadonlyMap<string, number>): boolean {
     for (const [topic, offset] of highest) if ((this.#data.dispatched[topic] ?? -1) < offset) return false;

@@ -178,9 +178,8 @@ export class Scheduler {
    */
   #claim(task: Task, r: ConsumedRecord, queue: readonly ConsumedRecord[], next: number): void {
     const ledger = task.ledger;
-    if (!ledger) return;
+    if (!ledger || ledger.coversOffset(r.topic, r.offset)) return;
     const highest = new Map([[r.topic, r.offset]]);
-    if (ledger.covers(highest)) return;
     for (const q of queue.slice(next, next + LEDGER_AHEAD)) highest.set(q.topic, Math.max(highest.get(q.topic) ?? -1, q.offset));
     ledger.dispatch(highest);
   }

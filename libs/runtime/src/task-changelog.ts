@@ -5,7 +5,7 @@
  * its offsets from here. Source of truth for the changelog records of the open
  * transaction and their delivered offsets (one owner, invariant 4, docs/invariants.md).
  */
-import type { ProducerRecord } from '@ambit/kafka';
+import type { DeliveryReport, ProducerRecord } from '@ambit/kafka';
 import type { ChangelogOffset, ChangelogPort } from '@ambit/state';
 
 /** One changelog partition of a task: the store's changelog topic at the task's partition. */
@@ -18,8 +18,8 @@ export interface ChangelogPartition {
   readonly deleteRetentionMs: number;
 }
 
-/** Produces one changelog record into the open transaction; `delivered` gets its offset. */
-export type ChangelogSink = (record: ProducerRecord, delivered: (offset: number) => void) => Promise<void>;
+/** Produces one changelog record into the open transaction; `delivered` gets its report. A promise only when it has to wait. */
+export type ChangelogSink = (record: ProducerRecord, delivered: (report: DeliveryReport) => void) => Promise<void> | undefined;
 
 export class TaskChangelog implements ChangelogPort {
   readonly #partition: number;
@@ -44,16 +44,31 @@ export class TaskChangelog implements ChangelogPort {
     return this.#queued.length > 0;
   }
 
-  /** Produces what was appended into the open transaction (call it after committing a scope). */
-  async flush(sink: ChangelogSink): Promise<void> {
-    if (this.#queued.length === 0) return;
+  /** Produces what was appended into the open transaction (call it after committing a scope); a promise only when it has to wait. */
+  flush(sink: ChangelogSink): Promise<void> | undefined {
+    if (this.#queued.length === 0) return undefined;
     const records = this.#queued;
     this.#queued = [];
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
       this.#inFlight++;
-      await sink(r, (offset) => this.#onDelivered(r.topic, offset));
+      const waiting = sink(r, this.#onReport);
+      if (waiting) return this.#flushRest(sink, waiting, records, i + 1);
+    }
+    return undefined;
+  }
+
+  async #flushRest(sink: ChangelogSink, waiting: Promise<void>, records: readonly ProducerRecord[], from: number): Promise<void> {
+    await waiting;
+    for (let i = from; i < records.length; i++) {
+      const r = records[i]!;
+      this.#inFlight++;
+      await sink(r, this.#onReport);
     }
   }
+
+  /** One callback for every record (the report names the topic): nothing allocated per record. */
+  readonly #onReport = (report: DeliveryReport): void => this.#onDelivered(report.topic, report.offset);
 
   #onDelivered(topic: string, offset: number): void {
     const prev = this.#delivered.get(topic);

@@ -45,7 +45,10 @@ export class Transaction {
     this.#producers = producers;
     this.#journal = journal;
     this.#hooks = hooks;
-    this.#sink = (record, delivered) => this.#producers.producer.produce(record, (report) => delivered(report.offset));
+    this.#sink = (record, delivered) => {
+      const producer = this.#producers.producer;
+      return producer.tryProduce(record, delivered) ? undefined : producer.produce(record, delivered);
+    };
   }
 
   get open(): boolean {
@@ -71,13 +74,14 @@ export class Transaction {
     publish('txn', { event: 'begin', records: 0, tasks: [] });
   }
 
-  /** An output or DLQ record into the open transaction. */
-  async send(record: ProducerRecord): Promise<void> {
-    await this.#producers.producer.produce(record);
+  /** An output or DLQ record into the open transaction; a promise only when the local queue is full. */
+  send(record: ProducerRecord): Promise<void> | undefined {
+    const producer = this.#producers.producer;
+    return producer.tryProduce(record) ? undefined : producer.produce(record);
   }
 
   /** A task's changelog records appended since its last flush, into the open transaction. */
-  flushChangelog(task: Task): Promise<void> {
+  flushChangelog(task: Task): Promise<void> | undefined {
     return task.changelog.flush(this.#sink);
   }
 

@@ -89,7 +89,9 @@ class ScopedStore<V> implements Store<V> {
     return b === undefined ? undefined : this.#spec.codec.decode(b);
   }
   put(key: string, value: V): void {
-    this.#kv(key, 'put').put(key, Buffer.from(this.#spec.codec.encode(value)));
+    const bytes = this.#spec.codec.encode(value);
+    // A codec that already returns a Buffer (jsonStore on Node) is not copied again.
+    this.#kv(key, 'put').put(key, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
   }
   delete(key: string): void {
     this.#kv(key, 'delete').delete(key);

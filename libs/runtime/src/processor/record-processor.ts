@@ -45,8 +45,12 @@ export interface Invocation {
   readonly metadata: RecordMetadata;
   /** The handler's clock: the record's (or timer's) time. */
   readonly now: number;
-  /** False once the task moved on (abort, revoke): no further attempt starts. */
-  readonly current?: () => boolean;
+  /**
+   * The work's owner and its epoch when the work started: once `owner.epoch` moved on
+   * (abort, revoke, restore), no further attempt starts.
+   */
+  readonly owner?: { readonly epoch: number };
+  readonly epoch?: number;
 }
 
 export type Outcome =
@@ -72,12 +76,14 @@ export class RecordProcessor {
   readonly #handlers: Readonly<Record<string, (ctx: unknown, value: unknown) => unknown>>;
   readonly #outputs: ReadonlySet<string>;
   readonly #backoff: (attempt: number) => number;
+  readonly #deadlines: Deadlines;
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
     this.#handlers = options.agent.handlers as Record<string, (ctx: unknown, value: unknown) => unknown>;
     this.#outputs = new Set(Object.keys(options.agent.outputs ?? {}));
     this.#backoff = options.backoffMs ?? defaultBackoff;
+    this.#deadlines = new Deadlines(options.handlerTimeoutMs);
   }
 
   /** Runs input `alias`'s handler on a decoded value. */
@@ -108,7 +114,7 @@ export class RecordProcessor {
     const max = this.#o.handlerAttempts;
     let lastError: unknown;
     for (let attempt = 1; attempt <= max; attempt++) {
-      if (inv.current && !inv.current()) throw new AmbitError('KAFKA_TXN_ABORTABLE', 'task moved on while its record ran');
+      if (inv.owner && inv.owner.epoch !== inv.epoch) throw new AmbitError('KAFKA_TXN_ABORTABLE', 'task moved on while its record ran');
       const scope = inv.state.beginRecord();
       const outputs = emptyOutputs();
       const usage: StepUsage[] = [];
@@ -147,19 +153,70 @@ export class RecordProcessor {
   }
 
   /** One attempt under the per-record deadline; the caller discards a late attempt's scope. */
-  async #withDeadline(work: Promise<unknown>, source: string): Promise<void> {
-    const ms = this.#o.handlerTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AmbitError('RUNTIME_HANDLER_TIMEOUT', `handler for ${source} did not finish within ${ms} ms`)),
-        ms,
+  #withDeadline(work: Promise<unknown>, source: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const ticket = this.#deadlines.track(() =>
+        reject(new AmbitError('RUNTIME_HANDLER_TIMEOUT', `handler for ${source} did not finish within ${this.#o.handlerTimeoutMs} ms`)),
+      );
+      work.then(
+        (v) => {
+          this.#deadlines.done(ticket);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.#deadlines.done(ticket);
+          reject(e);
+        },
       );
     });
-    try {
-      await Promise.race([work, late]);
-    } finally {
-      clearTimeout(timer);
+  }
+}
+
+interface Ticket {
+  readonly due: number;
+  readonly late: () => void;
+}
+
+/**
+ * Every running attempt's deadline, with one timer for all of them instead of one per
+ * record (a timer per record was a measurable share of a busy host's CPU). All attempts
+ * have the same timeout, so deadlines fall in start order: the timer is armed for the
+ * oldest running attempt and, when it fires, times out every attempt past its deadline.
+ */
+class Deadlines {
+  readonly #ms: number;
+  readonly #running = new Set<Ticket>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  track(late: () => void): Ticket {
+    const ticket = { due: Date.now() + this.#ms, late };
+    this.#running.add(ticket);
+    if (!this.#timer) this.#arm(this.#ms);
+    return ticket;
+  }
+
+  done(ticket: Ticket): void {
+    this.#running.delete(ticket);
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#fire(), Math.max(1, ms));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    for (const t of this.#running) {
+      if (t.due > now) {
+        this.#arm(t.due - now);
+        return;
+      }
+      this.#running.delete(t);
+      t.late();
     }
   }
 }
