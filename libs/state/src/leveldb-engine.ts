@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { AmbitError } from '@ambit/core';
 // eslint-disable-next-line no-restricted-imports -- libs/state is the engine's one importer (docs/architecture.md, layering)
 import { ClassicLevel } from 'classic-level';
+import { currentBootId, leftOpenInBoot, markClosedCleanly, markOpenUnsynced } from './boot-guard.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { Change, Entry, StorageEngine } from './engine.ts';
 import type { KeyBounds } from './keys.ts';
@@ -21,9 +22,10 @@ export interface LevelDbOptions {
   /** Table files kept open; LevelDB clamps it to 74..50000. */
   readonly maxOpenFiles?: number;
   /**
-   * fsync every batch. Off, a machine crash can lose a batch from the middle of LevelDB's
-   * log while keeping later ones (LevelDB skips corrupt log records), leaving data that
-   * disagrees with its checkpoint; a process crash alone is safe either way.
+   * fsync every batch. Off (the default), batches are not synced and the boot guard
+   * (boot-guard.ts) wipes a store the machine went down under, so it is restored from its
+   * changelog instead of trusted; where the kernel has no boot id, every batch is synced.
+   * A process crash alone is safe either way (the batch is in the page cache).
    */
   readonly sync?: boolean;
 }
@@ -32,7 +34,7 @@ export const LEVELDB_DEFAULTS: Readonly<Required<LevelDbOptions>> = Object.freez
   cacheSize: 4 * 1024 * 1024,
   writeBufferSize: 2 * 1024 * 1024,
   maxOpenFiles: 100,
-  sync: true,
+  sync: false,
 });
 
 type Db = ClassicLevel<Buffer, Buffer>;
@@ -70,10 +72,39 @@ export class LevelDbEngine implements StorageEngine {
     this.#db = db;
   }
 
-  /** Opens (creating if missing) the LevelDB in `dir`, which belongs to one task alone. */
+  /**
+   * Opens (creating if missing) the LevelDB in `dir`, which belongs to one task alone. A
+   * store left open unsynced in an earlier boot (the machine crashed under it) is wiped
+   * first: it opens empty, and the runtime restores it from the changelog.
+   */
   static async open(dir: string, options: LevelDbOptions = {}): Promise<LevelDbEngine> {
-    const o = Object.freeze({ ...LEVELDB_DEFAULTS, ...options });
-    return new LevelDbEngine(dir, o, await openDb(dir, o));
+    const bootId = currentBootId();
+    const o = Object.freeze({ ...LEVELDB_DEFAULTS, ...options, ...(bootId === undefined ? { sync: true } : {}) });
+    try {
+      const leftIn = await leftOpenInBoot(dir);
+      if (leftIn !== undefined && leftIn !== bootId) await rm(dir, { recursive: true, force: true });
+    } catch (e) {
+      throw translate(e, 'check the boot guard', dir);
+    }
+    const engine = new LevelDbEngine(dir, o, await openDb(dir, o));
+    await engine.#guard();
+    return engine;
+  }
+
+  /** Whether batches are written without fsync (the boot guard covers machine crashes). */
+  get unsynced(): boolean {
+    return !this.#options.sync;
+  }
+
+  async #guard(): Promise<void> {
+    const bootId = currentBootId();
+    if (this.#options.sync || bootId === undefined) return;
+    try {
+      await markOpenUnsynced(this.dir, bootId);
+    } catch (e) {
+      await this.#db.close().catch(() => undefined);
+      throw translate(e, 'write the boot guard', this.dir);
+    }
   }
 
   /**
@@ -131,10 +162,20 @@ export class LevelDbEngine implements StorageEngine {
       throw translate(e, 'wipe', this.dir);
     }
     this.#db = await openDb(this.dir, this.#options);
+    await this.#guard();
   }
 
+  /** Closes the store; an unsynced one is synced first and its boot guard removed (a clean close). */
   async close(): Promise<void> {
     try {
+      if (!this.#options.sync && this.#db.status === 'open') {
+        // One synced write makes every earlier unsynced batch durable (LevelDB's log is fsynced as a whole).
+        const cp = await this.#db.get(CHECKPOINT_KEY);
+        if (cp !== undefined) await this.#db.put(CHECKPOINT_KEY, cp, { sync: true });
+        await this.#db.close();
+        await markClosedCleanly(this.dir);
+        return;
+      }
       await this.#db.close();
     } catch (e) {
       throw translate(e, 'close', this.dir);

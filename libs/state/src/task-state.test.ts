@@ -1,12 +1,13 @@
 /** TaskState over a real LevelDB in a temp directory: atomic commits, aborts, crashes, restore, wipe. */
 import { spawn } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmbitError } from '@ambit/core';
 // eslint-disable-next-line no-restricted-imports -- the test corrupts a checkpoint behind the engine's back
 import { ClassicLevel } from 'classic-level';
+import { currentBootId } from './boot-guard.ts';
 import type { ChangelogOffset, Checkpoint } from './checkpoint.ts';
 import { InMemoryEngine } from './memory-engine.ts';
 import type { TaskState } from './task-state.ts';
@@ -185,6 +186,50 @@ describe('crashes', () => {
     expect(rows).toHaveLength(50);
     expect(rows[0]).toEqual(['k00', 'v0']);
     expect(again.readCheckpoint()).toEqual({ changelogs: [at(50)], writtenAt: 7 });
+  });
+});
+
+describe('machine crashes (boot guard: batches are not fsynced)', () => {
+  const marker = (dir: string) => join(dir, 'AMBIT-UNSYNCED-BOOT');
+
+  it('an open store names this boot in its marker; a clean close syncs and removes it', async () => {
+    const dir = dirs.dir();
+    const t = await openTaskState(dir, STORES, { changelog: recordingPort(), clock: () => 9 });
+    record(t, { a: '1' });
+    await commit(t, [at(1)]);
+    expect((await readFile(marker(dir), 'utf8')).trim()).toBe(currentBootId());
+    await t.close();
+    expect(await readdir(dir)).not.toContain('AMBIT-UNSYNCED-BOOT');
+    const again = await openTaskState(dir, STORES, { changelog: recordingPort() });
+    open.push(again);
+    expect(await strings(again.store('users').range())).toEqual([['a', '1']]);
+  });
+
+  it('a store left open in another boot (the machine went down under it) opens empty, to be restored from its changelog', async () => {
+    const dir = dirs.dir();
+    const t = await openTaskState(dir, STORES, { changelog: recordingPort(), clock: () => 9 });
+    record(t, { a: '1', b: '2' });
+    await commit(t, [at(2)]);
+    await t.close();
+    await writeFile(marker(dir), 'a-boot-before-the-crash');
+    const again = await openTaskState(dir, STORES, { changelog: recordingPort() });
+    open.push(again);
+    expect(await strings(again.store('users').range())).toEqual([]);
+    expect(again.readCheckpoint()).toBeUndefined();
+    expect((await readFile(marker(dir), 'utf8')).trim()).toBe(currentBootId());
+  });
+
+  it('a store left open in this boot (a process crash) is kept: the page cache has every batch', async () => {
+    const dir = dirs.dir();
+    const t = await openTaskState(dir, STORES, { changelog: recordingPort(), clock: () => 9 });
+    record(t, { a: '1' });
+    await commit(t, [at(1)]);
+    await t.close();
+    await writeFile(marker(dir), currentBootId()!);
+    const again = await openTaskState(dir, STORES, { changelog: recordingPort() });
+    open.push(again);
+    expect(await strings(again.store('users').range())).toEqual([['a', '1']]);
+    expect(again.readCheckpoint()).toEqual({ changelogs: [at(1)], writtenAt: 9 });
   });
 });
 
