@@ -20,7 +20,16 @@
  * recreate (a new producer, then the same), fail (stop with the error).
  */
 import type { AnyAgentDefinition, InputSpec, OutputSpec } from '@ambit/agent-api';
-import { isAmbitError, type Logger, type TopicPartition } from '@ambit/core';
+import {
+  isAmbitError,
+  type Logger,
+  type TopicPartition,
+  decisionsTopic,
+  effectsTopic,
+  groupId,
+  topicName,
+  transactionalId,
+} from '@ambit/core';
 import { createAdmin, createConsumer, type ConsumedRecord, type KafkaAdmin, type KafkaConnection, type KafkaConsumer } from '@ambit/kafka';
 import { agentTopicSpecs, readTopicsFile } from '@ambit/schemas';
 import type { RuntimeConfig } from './config.ts';
@@ -28,7 +37,6 @@ import { hasSubscribers, publish } from './diagnostics.ts';
 import { Executor } from './executor.ts';
 import { InternalTopics } from './internal-topics.ts';
 import type { KafkaJournal } from './journal.ts';
-import { decisionsTopic, effectsTopic, groupId, topicName, transactionalId } from './names.ts';
 import { RecordProcessor, TIMER_STORE } from './processor/index.ts';
 import { ProducerLifecycle } from './producer-lifecycle.ts';
 import { Restorer } from './restorer.ts';

@@ -6,13 +6,12 @@
  * it touches: the task owns the scope's state, the transaction what is sent.
  */
 import type { RecordMetadata } from '@ambit/agent-api';
-import { AmbitError, isAmbitError, type Logger } from '@ambit/core';
+import { AmbitError, DlqHeaders, Headers, isAmbitError, type Logger, inputSource } from '@ambit/core';
 import { partitionFor, type ConsumedRecord, type ProducerRecord } from '@ambit/kafka';
 import type { RecordScope } from '@ambit/state';
 import type { Serde } from '@ambit/serde';
 import { publish } from './diagnostics.ts';
 import type { KafkaJournal } from './journal.ts';
-import { inputSource } from './names.ts';
 import type { Original, OutputEncoder } from './output-encoder.ts';
 import type { DueTimer, Invocation, RecordProcessor } from './processor/index.ts';
 import type { Task } from './task.ts';
@@ -171,7 +170,7 @@ class OutputStage implements Stage {
     }
     if (this.#dlqCode !== undefined) {
       const h = this.#records[0]!.headers as Record<string, string>;
-      publish('error', { event: 'dead-letter', code: this.#dlqCode, source: h['ambit-source'], attempts: Number(h['ambit-dlq-attempts']) });
+      publish('error', { event: 'dead-letter', code: this.#dlqCode, source: h[Headers.source], attempts: Number(h[DlqHeaders.attempts]) });
     }
   }
 

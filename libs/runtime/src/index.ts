@@ -13,7 +13,7 @@ export {
   inputSource,
   topicName,
   transactionalId,
-} from './names.ts';
+} from '@ambit/core';
 // What runs a handler, without Kafka (also `@ambit/runtime/processor`, which the in-memory driver imports).
 export { deterministicId, MemoryStepJournal, RecordProcessor, stepId, TIMER_STORE } from './processor/index.ts';
 export type { DueTimer, RecordOutputs, StepEntry, StepJournal } from './processor/index.ts';

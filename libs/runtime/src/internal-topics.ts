@@ -5,9 +5,8 @@
  * Source of truth for the input partition count and each internal topic's id and
  * tombstone retention, as described at start.
  */
-import { AmbitError, isAmbitError } from '@ambit/core';
+import { AmbitError, isAmbitError, changelogTopic, dlqTopic, journalTopic } from '@ambit/core';
 import type { KafkaAdmin } from '@ambit/kafka';
-import { changelogTopic, dlqTopic, journalTopic } from './names.ts';
 
 /** One internal topic to create, as the environment declares it (schemas/topics.yaml). */
 export interface InternalTopicSpec {

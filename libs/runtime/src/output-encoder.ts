@@ -5,10 +5,9 @@
  * serdes of the outputs; writes nothing itself.
  */
 import { TerminalError, type StepUsage } from '@ambit/agent-api';
-import { isAmbitError } from '@ambit/core';
+import { DlqHeaders, isAmbitError, Headers } from '@ambit/core';
 import type { ProducerRecord } from '@ambit/kafka';
 import type { Serde } from '@ambit/serde';
-import { Headers } from './names.ts';
 import type { RecordOutputs } from './processor/index.ts';
 
 export interface OutputEncoderOptions {
@@ -140,9 +139,9 @@ export class OutputEncoder {
         headers: {
           ...original.headers,
           ...this.#headers(source),
-          'ambit-dlq-cause': message.slice(0, 2_000),
-          'ambit-dlq-code': code,
-          'ambit-dlq-attempts': String(attempts),
+          [DlqHeaders.cause]: message.slice(0, 2_000),
+          [DlqHeaders.code]: code,
+          [DlqHeaders.attempts]: String(attempts),
         },
       },
     };

@@ -3,6 +3,7 @@
  * config: the input serdes, the output encoder (effects, decisions, declared outputs, DLQ)
  * and the step journal, all registered under the namespace's subjects.
  */
+import { decisionsTopic, effectsTopic, topicName } from '@ambit/core';
 import type { AnyAgentDefinition, InputSpec, OutputSpec } from '@ambit/agent-api';
 import type { Logger } from '@ambit/core';
 import type { KafkaConnection } from '@ambit/kafka';
@@ -11,7 +12,6 @@ import { avroSerde, createSchemaRegistryClient, valueSubject, type Serde } from 
 import type { RuntimeConfig } from './config.ts';
 import type { Input } from './executor.ts';
 import { KafkaJournal, type JournalEntryValue } from './journal.ts';
-import { decisionsTopic, effectsTopic, topicName } from './names.ts';
 import { OutputEncoder } from './output-encoder.ts';
 
 export interface Codecs {

@@ -11,4 +11,4 @@ export { consumeTimer, dueTimers, TIMER_STORE, timerSource } from './timers.ts';
 export type { DueTimer } from './timers.ts';
 export { MemoryStepJournal, stepId } from './steps.ts';
 export type { StepEntry, StepJournal, StepRun } from './steps.ts';
-export { inputSource } from '../names.ts';
+export { inputSource } from '@ambit/core';
