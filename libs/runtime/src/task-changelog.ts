@@ -27,8 +27,8 @@ export class TaskChangelog implements ChangelogPort {
   #queued: ProducerRecord[] = [];
   /** Highest delivered offset per changelog topic in the open transaction. */
   readonly #delivered = new Map<string, number>();
-  #inFlight = 0;
-  #waiters: Array<() => void> = [];
+  /** Highest delivered offset a checkpoint was taken at, per changelog topic. */
+  readonly #checkpointed = new Map<string, number>();
 
   constructor(partition: number, changelogs: readonly ChangelogPartition[]) {
     this.#partition = partition;
@@ -39,11 +39,6 @@ export class TaskChangelog implements ChangelogPort {
     this.#queued.push({ topic: this.#topics.get(store)!.topic, partition: this.#partition, key, value });
   }
 
-  /** Anything appended and not yet produced. */
-  get queued(): boolean {
-    return this.#queued.length > 0;
-  }
-
   /** Produces what was appended into the open transaction (call it after committing a scope); a promise only when it has to wait. */
   flush(sink: ChangelogSink): Promise<void> | undefined {
     if (this.#queued.length === 0) return undefined;
@@ -51,7 +46,6 @@ export class TaskChangelog implements ChangelogPort {
     this.#queued = [];
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      this.#inFlight++;
       const waiting = sink(r, this.#onReport);
       if (waiting) return this.#flushRest(sink, waiting, records, i + 1);
     }
@@ -62,7 +56,6 @@ export class TaskChangelog implements ChangelogPort {
     await waiting;
     for (let i = from; i < records.length; i++) {
       const r = records[i]!;
-      this.#inFlight++;
       await sink(r, this.#onReport);
     }
   }
@@ -73,32 +66,22 @@ export class TaskChangelog implements ChangelogPort {
   #onDelivered(topic: string, offset: number): void {
     const prev = this.#delivered.get(topic);
     if (prev === undefined || offset > prev) this.#delivered.set(topic, offset);
-    if (--this.#inFlight <= 0) {
-      this.#inFlight = 0;
-      const w = this.#waiters;
-      this.#waiters = [];
-      for (const r of w) r();
-    }
   }
 
   /**
-   * After a commit: waits until the delivery reports arrived (they are dispatched on the
-   * event loop and may trail the commit callback). A report that never comes only makes the
-   * checkpoint lower, which replays a little more on restore.
+   * After a commit: the checkpoint offsets (next offset to read) per changelog whose delivery
+   * reports arrived; forgets them. A report that arrives later counts at the next commit: a
+   * checkpoint lower than the changelog's end only replays a little more on restore (records
+   * are applied in order up to the end), never less.
    */
-  async deliveries(timeoutMs = 5_000): Promise<void> {
-    if (this.#inFlight === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((r) => this.#waiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
-  }
-
-  /** The committed transaction's checkpoint offsets (next offset to read) per changelog that moved; forgets them. */
   committed(): ChangelogOffset[] {
     const moved: ChangelogOffset[] = [];
     for (const c of this.#topics.values()) {
       const at = this.#delivered.get(c.topic);
-      if (at !== undefined) moved.push({ topic: c.topic, partition: c.partition, topicId: c.topicId, offset: at + 1 });
+      // A late report of an earlier transaction never moves a checkpoint back.
+      if (at === undefined || at < (this.#checkpointed.get(c.topic) ?? -1)) continue;
+      this.#checkpointed.set(c.topic, at);
+      moved.push({ topic: c.topic, partition: c.partition, topicId: c.topicId, offset: at + 1 });
     }
     this.#delivered.clear();
     return moved;
@@ -108,9 +91,5 @@ export class TaskChangelog implements ChangelogPort {
   reset(): void {
     this.#queued = [];
     this.#delivered.clear();
-    this.#inFlight = 0;
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const r of w) r();
   }
 }
