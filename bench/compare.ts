@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
     'streams-cache-bytes': { type: 'string', default: '0' },
+    // The record-cache rows: Kafka Streams' default cache size, on both sides.
+    'cache-bytes': { type: 'string', default: String(10 * 1024 * 1024) },
     // Development aids: a subset of systems, no restore/concurrency extras, no latency
     // runs, another input size. A run using any is reported as partial and fails.
     systems: { type: 'string' },
@@ -72,6 +74,7 @@ const SETTINGS: SharedSettings = {
   batchSize: 1_000_000,
   compression: 'lz4',
   streamsCacheBytes: Number(args['streams-cache-bytes']),
+  ambitCacheBytes: 0,
   streamThreads: 1,
   jvmOptions: ['-Xms256m', '-Xmx1g'],
 };
@@ -183,18 +186,25 @@ async function untilDoneOrExit(proc: { exited: boolean }, collector: { done: Pro
   clearInterval(watch);
 }
 
-async function throughputRun(sys: SystemSpec, round: number, ns: string, expectedChecksum: string): Promise<ThroughputRun> {
-  const runId = runName(sys, 't', round);
+async function throughputRun(
+  sys: SystemSpec,
+  round: number,
+  ns: string,
+  expectedChecksum: string,
+  runEnv: Environment = env,
+  tag = 't',
+): Promise<ThroughputRun> {
+  const runId = runName(sys, tag, round);
   const run: RunTopics = { runId, namespace: ns, stateDir: join(workDir, runId) };
   const collector = await collectOutputs(conn, sys.outputTopic(run), WORKLOAD.events, 300_000);
-  const proc = sys.start(env, run);
+  const proc = sys.start(runEnv, run);
   await untilDoneOrExit(proc, collector);
   proc.sample();
   const first = proc.event('first')?.at ?? NaN;
   const last = collector.lastReceivedAt();
   const exitCode = await proc.stop();
   const check = checkOutputs(await decodeAll(sys, run, collector.records), WORKLOAD.events, sys.stateful ? expectedChecksum : undefined);
-  if (!check.ok) failures.push(`${sys.id} throughput round ${round}: ${check.problems.join('; ')}; ${proc.stderrTail(5)}`);
+  if (!check.ok) failures.push(`${sys.id} throughput (${tag}) round ${round}: ${check.problems.join('; ')}; ${proc.stderrTail(5)}`);
   const ms = last - first;
   const cpuSeconds = proc.cpuSecondsBetween(first, last);
   rmSync(run.stateDir, { recursive: true, force: true });
@@ -361,6 +371,11 @@ const system = (id: SystemId): SystemSpec => SYSTEMS.find((s) => s.id === id)!;
 // ---- the invocation --------------------------------------------------------------------
 
 const throughput = new Map<SystemId, ThroughputRun[]>(ALL_SYSTEMS.map((id) => [id, []]));
+/** The record-cache rows: the two folds again with a record cache on both sides. */
+const CACHED: readonly SystemId[] = ['kafka-streams', 'ambit'];
+const CACHE_BYTES = Number(args['cache-bytes']);
+const cachedEnv: Environment = { ...env, settings: { ...SETTINGS, streamsCacheBytes: CACHE_BYTES, ambitCacheBytes: CACHE_BYTES } };
+const cachedThroughput = new Map<SystemId, ThroughputRun[]>(CACHED.map((id) => [id, []]));
 const latency = new Map<SystemId, LatencyRun[]>(ALL_SYSTEMS.map((id) => [id, []]));
 const ceiling: CeilingRun[] = [];
 let restore: Record<string, unknown> | undefined;
@@ -389,6 +404,17 @@ try {
       throughput.get(id)!.push(r);
       log(
         `throughput ${id} round ${round}: ${r.eventsPerSec} ev/s, ${r.cpuSeconds} CPU s, ${r.peakRssMb} MB, ${r.check.ok ? 'ok' : r.check.problems.join('; ')}`,
+      );
+    }
+    for (const id of rotate(
+      CACHED.filter((c) => ORDER.includes(c)),
+      round - 1,
+    )) {
+      if (overBudget()) break;
+      const r = await throughputRun(system(id), round, ns, expected, cachedEnv, 'c');
+      cachedThroughput.get(id)!.push(r);
+      log(
+        `throughput ${id} with a record cache round ${round}: ${r.eventsPerSec} ev/s, ${r.cpuSeconds} CPU s, ${r.check.ok ? 'ok' : r.check.problems.join('; ')}`,
       );
     }
   }
@@ -439,6 +465,8 @@ if (ORDER.length < ALL_SYSTEMS.length || args['no-extras'] || args['no-latency']
 }
 for (const id of ORDER) {
   if (throughput.get(id)!.length < ROUNDS) failures.push(`${id}: ${throughput.get(id)!.length}/${ROUNDS} throughput runs`);
+  if (CACHED.includes(id) && cachedThroughput.get(id)!.length < ROUNDS)
+    failures.push(`${id}: ${cachedThroughput.get(id)!.length}/${ROUNDS} record-cache throughput runs`);
   if (latency.get(id)!.length < ROUNDS) failures.push(`${id}: ${latency.get(id)!.length}/${ROUNDS} latency runs`);
 }
 
@@ -476,6 +504,17 @@ const summaryOf = (id: SystemId) => {
   };
 };
 const systems = Object.fromEntries(ALL_SYSTEMS.map((id) => [id, { description: system(id).description, ...summaryOf(id) }]));
+const cachedSummary = (id: SystemId) => {
+  const t = cachedThroughput.get(id)!;
+  return {
+    eventsPerSec: median(t.map((r) => r.eventsPerSec)),
+    cpuMicrosPerEvent: median(t.map((r) => r.cpuMicrosPerEvent)),
+    peakRssMb: median(t.map((r) => r.peakRssMb)),
+    checked: t.every((r) => r.check.ok),
+    runs: t,
+  };
+};
+const recordCache = { cacheBytes: CACHE_BYTES, 'kafka-streams': cachedSummary('kafka-streams'), ambit: cachedSummary('ambit') };
 const ambitTp = systems.ambit!.throughput.eventsPerSec;
 const brokerCeiling = {
   producerPerSec: median(ceiling.map((c) => c.producerPerSec)),
@@ -512,7 +551,7 @@ const result = {
     isolation: 'read_committed',
     guarantee: 'exactly_once_v2 (Kafka Streams) / EOS v2 transactions with the consumer group metadata (Node)',
     ambit: 'maxInFlight 1, commit interval 100 ms, linger 5 ms, batch.size 1,000,000, lz4 (runtime defaults)',
-    recordCache: `Kafka Streams statestore.cache.max.bytes=${SETTINGS.streamsCacheBytes}; Ambit has no record cache`,
+    recordCache: `main rows: Kafka Streams statestore.cache.max.bytes=${SETTINGS.streamsCacheBytes}, Ambit none; record-cache rows: ${CACHE_BYTES} bytes on both sides (Ambit AMBIT_STATE_CACHE_MAX_BYTES, per task)`,
   },
   workload: { ...WORKLOAD, rounds: ROUNDS, offeredLoadPerSec: offered },
   brokerCeiling,
@@ -524,7 +563,13 @@ const result = {
     ambitToBrokerCeiling: ratio(ambitTp, Math.min(brokerCeiling.producerPerSec, brokerCeiling.consumerPerSec)),
     ambitP99ToKafkaStreamsP99: ratio(systems.ambit!.latency.p99Ms, systems['kafka-streams']!.latency.p99Ms),
     ambitP99ToCommitInterval: ratio(systems.ambit!.latency.p99Ms, SETTINGS.commitIntervalMs),
+    ambitCpuPerEventToKafkaStreams: ratio(
+      systems.ambit!.throughput.cpuMicrosPerEvent,
+      systems['kafka-streams']!.throughput.cpuMicrosPerEvent,
+    ),
+    ambitToKafkaStreamsWithRecordCache: ratio(recordCache.ambit.eventsPerSec, recordCache['kafka-streams'].eventsPerSec),
   },
+  recordCache,
   restore,
   concurrency,
   profile,

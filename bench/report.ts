@@ -27,6 +27,10 @@ interface CompareResult {
   readonly brokerCeiling: { producerPerSec: number; consumerPerSec: number };
   readonly systems: Record<string, SystemResult>;
   readonly ratios: Record<string, number>;
+  readonly recordCache?: {
+    readonly cacheBytes: number;
+    readonly [system: string]: number | { eventsPerSec: number; cpuMicrosPerEvent: number; peakRssMb: number; checked: boolean };
+  };
   readonly restore?: Record<string, unknown>;
   readonly concurrency?: Record<string, unknown>;
   readonly profile?: {
@@ -59,6 +63,20 @@ export function renderMarkdown(r: CompareResult): string {
     lines.push(
       `| ${id} | ${num(s.throughput.eventsPerSec)} | ${s.throughput.cpuSeconds} | ${num(s.throughput.cpuMicrosPerEvent)} | ${num(s.throughput.peakRssMb)} | ${num(s.latency.p50Ms)} | ${num(s.latency.p99Ms)} | ${s.checked ? 'ok' : 'FAILED'} |`,
     );
+  }
+  if (r.recordCache) {
+    lines.push(
+      '',
+      `With a record cache on both sides (${num(r.recordCache.cacheBytes)} bytes: Kafka Streams \`statestore.cache.max.bytes\`, Ambit \`AMBIT_STATE_CACHE_MAX_BYTES\` per task), throughput only:`,
+      '',
+    );
+    lines.push('| system | events/s | CPU µs/event | peak RSS MB | output check |', '|---|---:|---:|---:|---|');
+    for (const [id, c] of Object.entries(r.recordCache)) {
+      if (typeof c === 'number') continue;
+      lines.push(
+        `| ${id} + record cache | ${num(c.eventsPerSec)} | ${num(c.cpuMicrosPerEvent)} | ${num(c.peakRssMb)} | ${c.checked ? 'ok' : 'FAILED'} |`,
+      );
+    }
   }
   lines.push('', '| ratio | value |', '|---|---:|');
   for (const [k, v] of Object.entries(r.ratios)) lines.push(`| ${k} | ${Number.isFinite(v) ? v : 'n/a'} |`);

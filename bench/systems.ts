@@ -17,8 +17,10 @@ export interface SharedSettings {
   readonly lingerMs: number;
   readonly batchSize: number;
   readonly compression: 'lz4' | 'none' | 'zstd';
-  /** Kafka Streams' record cache; Ambit has none (one changelog write per record scope). */
+  /** Kafka Streams' record cache (`statestore.cache.max.bytes`); 0 in the main rows. */
   readonly streamsCacheBytes: number;
+  /** Ambit's record cache per task (`AMBIT_STATE_CACHE_MAX_BYTES`); 0 in the main rows. */
+  readonly ambitCacheBytes: number;
   readonly streamThreads: number;
   readonly jvmOptions: readonly string[];
 }
@@ -154,6 +156,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
           AMBIT_STATE_DIR: run.stateDir,
           AMBIT_REGISTER_SCHEMAS: '1',
           AMBIT_COMMIT_INTERVAL_MS: String(env.settings.commitIntervalMs),
+          ...(env.settings.ambitCacheBytes > 0 ? { AMBIT_STATE_CACHE_MAX_BYTES: String(env.settings.ambitCacheBytes) } : {}),
           AMBIT_LOG_LEVEL: 'warn',
           BENCH_AGENT_NAME: run.runId,
         },

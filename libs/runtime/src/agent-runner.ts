@@ -206,6 +206,7 @@ class AgentRunner {
       consumer: () => this.#consumer,
       restorer: () => this.#restorer,
       forcedRestoreProbability: cfg.forcedRestoreProbability,
+      stateCacheMaxBytes: cfg.stateCacheMaxBytes,
       logger: this.#log,
     });
     this.#scheduler = new Scheduler(

@@ -25,18 +25,50 @@ export class TaskChangelog implements ChangelogPort {
   readonly #partition: number;
   readonly #topics: ReadonlyMap<string, ChangelogPartition>;
   #queued: ProducerRecord[] = [];
+  /**
+   * The record cache (`cacheMaxBytes` > 0): a write-back cache of the open transaction's
+   * changelog records, one per store key (the last write wins), produced when the
+   * transaction commits or the cache passes its size, as Kafka Streams' record cache does
+   * for a store's changelog. Off, every committed scope's changes are produced at once.
+   */
+  readonly #cacheMaxBytes: number;
+  readonly #cache = new Map<string, ProducerRecord>();
+  #cacheBytes = 0;
   /** Highest delivered offset per changelog topic in the open transaction. */
   readonly #delivered = new Map<string, number>();
   /** Highest delivered offset a checkpoint was taken at, per changelog topic. */
   readonly #checkpointed = new Map<string, number>();
 
-  constructor(partition: number, changelogs: readonly ChangelogPartition[]) {
+  constructor(partition: number, changelogs: readonly ChangelogPartition[], cacheMaxBytes = 0) {
     this.#partition = partition;
     this.#topics = new Map(changelogs.map((c) => [c.store, c]));
+    this.#cacheMaxBytes = cacheMaxBytes;
   }
 
   append(store: string, key: string, value: Buffer | null): void {
-    this.#queued.push({ topic: this.#topics.get(store)!.topic, partition: this.#partition, key, value });
+    const record = { topic: this.#topics.get(store)!.topic, partition: this.#partition, key, value };
+    if (this.#cacheMaxBytes <= 0) {
+      this.#queued.push(record);
+      return;
+    }
+    const id = `${store}\u0000${key}`;
+    const old = this.#cache.get(id);
+    if (old) this.#cacheBytes -= old.key!.length + (old.value?.length ?? 0);
+    this.#cache.set(id, record);
+    this.#cacheBytes += key.length + (value?.length ?? 0);
+    if (this.#cacheBytes > this.#cacheMaxBytes) this.#evict();
+  }
+
+  /** The cache passed its size: everything in it goes out with the next flush. */
+  #evict(): void {
+    for (const r of this.#cache.values()) this.#queued.push(r);
+    this.#cache.clear();
+    this.#cacheBytes = 0;
+  }
+
+  /** Before the transaction commits: the cached records go out too (with `flush`). */
+  drainCache(): void {
+    if (this.#cache.size > 0) this.#evict();
   }
 
   /** Produces what was appended into the open transaction (call it after committing a scope); a promise only when it has to wait. */
@@ -90,6 +122,8 @@ export class TaskChangelog implements ChangelogPort {
   /** The transaction aborted: nothing appended or delivered in it counts. */
   reset(): void {
     this.#queued = [];
+    this.#cache.clear();
+    this.#cacheBytes = 0;
     this.#delivered.clear();
   }
 }

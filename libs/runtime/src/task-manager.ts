@@ -30,6 +30,8 @@ export interface TaskManagerOptions {
   readonly consumer: () => KafkaConsumer;
   readonly restorer: () => Restorer;
   readonly forcedRestoreProbability: number;
+  /** Per-task record cache size for changelog writes (0: off). */
+  readonly stateCacheMaxBytes: number;
   readonly logger: Logger;
 }
 
@@ -82,7 +84,7 @@ export class TaskManager {
       const topic = this.#o.topics.changelog(store);
       return { store, topic, partition: p, ...this.#o.topics.info(topic) };
     });
-    return new Task(p, inputs, changelogs);
+    return new Task(p, inputs, changelogs, this.#o.stateCacheMaxBytes);
   }
 
   async close(task: Task): Promise<void> {

@@ -70,11 +70,12 @@ export class Task {
   /** After an unclean stop: per input topic, run records up to this offset one at a time. */
   suspects = new Map<string, number>();
 
-  constructor(partition: number, inputs: readonly TopicPartition[], changelogs: readonly ChangelogPartition[]) {
+  /** `cacheMaxBytes` > 0 turns on the changelog's record cache (task-changelog.ts). */
+  constructor(partition: number, inputs: readonly TopicPartition[], changelogs: readonly ChangelogPartition[], cacheMaxBytes = 0) {
     this.partition = partition;
     this.inputs = inputs;
     this.changelogs = changelogs;
-    this.changelog = new TaskChangelog(partition, changelogs);
+    this.changelog = new TaskChangelog(partition, changelogs, cacheMaxBytes);
   }
 
   get status(): TaskStatus {

@@ -104,6 +104,12 @@ export class Transaction {
     const started = Date.now();
     for (const t of running) t.advancePositions();
     for (const t of running) await this.#stageProgress(t);
+    for (const t of running) {
+      // The record cache's last writes join the transaction before it commits.
+      t.changelog.drainCache();
+      const flushing = this.flushChangelog(t);
+      if (flushing) await flushing;
+    }
     for (const t of running) t.openState.seal();
     const offsets: OffsetToCommit[] = [];
     for (const t of running) {

@@ -69,6 +69,8 @@ environment:
                                  order (default 1)
   AMBIT_MAX_DISTANCE             most records between a task's lowest incomplete and newest started
                                  offset; its inputs pause past it (default 1000)
+  AMBIT_STATE_CACHE_MAX_BYTES    record cache per task: a key's changelog writes in one transaction
+                                 collapse to its last (default 0: off)
   AMBIT_HANDLER_TIMEOUT_MS       per-attempt handler deadline (runtime default 15000)
   AMBIT_HANDLER_ATTEMPTS         attempts before a failing record goes to the DLQ (default 3)
   AMBIT_MAX_CRASH_ATTEMPTS       unclean stops a record may cause before it is dead-lettered (default 3)
@@ -193,6 +195,7 @@ export function parseHostConfig(argv: readonly string[], env: Env, cwd: string =
       ...optional('transactionTimeoutMs', int('AMBIT_TRANSACTION_TIMEOUT_MS')),
       ...optional('maxInFlight', int('AMBIT_MAX_IN_FLIGHT')),
       ...optional('maxDistance', int('AMBIT_MAX_DISTANCE')),
+      ...optional('stateCacheMaxBytes', int('AMBIT_STATE_CACHE_MAX_BYTES')),
       ...optional('handlerTimeoutMs', int('AMBIT_HANDLER_TIMEOUT_MS')),
       ...optional('handlerAttempts', int('AMBIT_HANDLER_ATTEMPTS')),
       ...optional('maxCrashAttempts', int('AMBIT_MAX_CRASH_ATTEMPTS')),
