@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAmbitError } from '@ambit/core';
 import { createAdmin } from '@ambit/kafka';
+import { waitForSettledTransactions } from '@ambit/testing';
 import { DIAGNOSTIC_CHANNELS, startAgent, type RunningAgent } from '../src/index.ts';
 import { counter, freshNamespace, readCommitted, type Namespace } from './fixtures.ts';
 
@@ -79,20 +80,38 @@ describe('restore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ambit-c-'));
     await n.produce(Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 4}`, value: { tenant: 't', n: i, fail: false } })));
     await run(n, { stateDir: dir }, 40);
-    // 25 more, all in one transaction (long commit interval), and a crash right after its commit.
+    // 25 more, and a crash right after the commit of the first transaction holding them. The
+    // commit is due at 25 records (a condition), not on a clock: the interval only caps it.
     await n.produce(Array.from({ length: 25 }, (_, i) => ({ key: `k${i % 5}`, value: { tenant: 't', n: 100 + i, fail: false } })));
-    let commits = 0;
+    // Records in the open transaction, from the runtime's own count, so the assertions below
+    // hold even if a slow machine commits fewer than 25 before the interval runs out.
+    let open = 0;
+    const onTxn = (m: unknown): void => {
+      const e = m as { event: string; records: number };
+      if (e.event === 'begin' || e.event === 'progress') open = e.records;
+    };
+    const crashed: number[] = [];
     const crashAfterCommit = (): void => {
-      commits++;
+      crashed.push(open);
       throw new Error('crash');
     };
-    const crashing = await startAgent(
-      counter,
-      n.config({ stateDir: dir, commitIntervalMs: 3_000, testHooks: { afterCommit: crashAfterCommit } }),
-    );
-    await expect(crashing.stopped).rejects.toThrow(/crash/);
-    expect(commits).toBe(1);
-    expect(await decisionsOf(n)).toBe(65); // the transaction did commit
+    diagnostics.subscribe(DIAGNOSTIC_CHANNELS.txn, onTxn);
+    try {
+      const crashing = await startAgent(
+        counter,
+        n.config({ stateDir: dir, commitIntervalMs: 5_000, maxBatchRecords: 25, testHooks: { afterCommit: crashAfterCommit } }),
+      );
+      await expect(crashing.stopped).rejects.toThrow(/crash/);
+    } finally {
+      diagnostics.unsubscribe(DIAGNOSTIC_CHANNELS.txn, onTxn);
+    }
+    expect(crashed).toHaveLength(1);
+    const unapplied = crashed[0]!;
+    expect(unapplied).toBeGreaterThanOrEqual(1);
+    expect(unapplied).toBeLessThanOrEqual(25);
+    // The commit returned before its markers were written: wait for them, not for a clock.
+    await waitForSettledTransactions({ brokers: n.conn.brokers, topic: `${n.ns}.decisions` });
+    expect(await decisionsOf(n)).toBe(40 + unapplied); // the transaction did commit
     const watch = watchRestores();
     try {
       await n.produce([{ key: 'k0', value: { tenant: 't', n: 999, fail: false } }]);
@@ -100,7 +119,7 @@ describe('restore', () => {
     } finally {
       watch.stop();
     }
-    expect(restored(watch.events)).toBe(25);
+    expect(restored(watch.events)).toBe(unapplied);
     const changelog = await readCommitted(n.conn, `${n.ns}.counter.tallies.changelog`, 1);
     const k0 = changelog.filter((r) => r.key === 'k0').map((r) => JSON.parse(r.value!.toString()));
     // k0: 10 of the first 40, 5 of the 25, then 999: the fold continued from the restored state.

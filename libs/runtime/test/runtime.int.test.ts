@@ -8,6 +8,9 @@ import { createProducer } from '@ambit/kafka';
 import { startAgent } from '../src/index.ts';
 import { counter, freshNamespace, readCommitted } from './fixtures.ts';
 
+/** Attempts of the hanging handler that have made their late writes (or been refused them). */
+let lateWrites = 0;
+
 /** The counter, except that event 2 hangs (and writes state late, after its deadline). */
 const hanging = defineAgent({
   ...counter,
@@ -16,8 +19,12 @@ const hanging = defineAgent({
     events: async (ctx, e) => {
       if (e.n === 2) {
         await new Promise((r) => setTimeout(r, 700));
-        ctx.stores.tallies.put(ctx.key, { count: -1, sum: -1, seq: [-1] });
-        ctx.emitDecision({ tenant: e.tenant, kind: 'late', outcome: 'late' });
+        try {
+          ctx.stores.tallies.put(ctx.key, { count: -1, sum: -1, seq: [-1] });
+          ctx.emitDecision({ tenant: e.tenant, kind: 'late', outcome: 'late' });
+        } finally {
+          lateWrites++;
+        }
         await new Promise(() => {});
       }
       await counter.handlers.events(ctx, e);
@@ -86,13 +93,14 @@ describe('agent runtime', () => {
 
   it('a handler past its per-record deadline counts as a failed attempt: DLQ with the timeout as cause, nothing of it left, the partition moves on', async () => {
     const n = await freshNamespace(1);
+    lateWrites = 0;
     await n.produce([1, 2, 3, 4].map((i) => ({ key: 'k', value: { tenant: 't', n: i, fail: false } })));
     const running = await startAgent(hanging, n.config({ handlerAttempts: 2, handlerTimeoutMs: 300 }));
     try {
       await until(async () => running.status().ready);
       expect(running.status().tasks).toEqual([{ partition: 0, state: 'RUNNING' }]);
       await until(async () => (await readCommitted(n.conn, `${n.ns}.decisions`, 1)).length >= 3);
-      await new Promise((r) => setTimeout(r, 1_000)); // the late writes of both attempts have happened by now
+      await until(async () => lateWrites === 2); // both attempts have made their late writes
     } finally {
       await running.stop();
     }

@@ -28,6 +28,19 @@ const SEED = 4242;
 
 afterAll(() => killAllHosts());
 
+/** Resolves once every task runs and each host holds at least one; throws if a host exits. */
+async function waitForBothHostsRunning(slots: readonly HostSlot[], timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const exited = slots.find((s) => s.process.exited);
+    if (exited) throw new Error(`host ${exited.name} exited while starting:\n${exited.process.stderrTail(20)}`);
+    const running = slots.map((s) => [...s.process.taskStates].filter(([, state]) => state === 'RUNNING').map(([task]) => task));
+    if (running.every((tasks) => tasks.length > 0) && new Set(running.flat()).size === PARTITIONS) return;
+    if (Date.now() > deadline) throw new Error(`tasks running per host after ${timeoutMs} ms: ${JSON.stringify(running)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('timers under kills and partition moves', () => {
   it('1,000 timers over 100 keys: each fires exactly once, never early', { timeout: 300_000 }, async () => {
     const n = await freshNamespace(PARTITIONS);
@@ -76,6 +89,9 @@ describe('timers under kills and partition moves', () => {
       s.start();
       watch(s);
     }
+    // The timers' 40 s window is when the kills can land (a kill needs an open transaction):
+    // it opens once both hosts run tasks, not while a slow machine is still starting them.
+    await waitForBothHostsRunning(slots);
 
     const setAt = Date.now();
     const events = Array.from({ length: TIMERS }, (_, i) => ({
@@ -97,7 +113,9 @@ describe('timers under kills and partition moves', () => {
       restartDelayMs: testClientProfile.sessionTimeoutMs + 1_000,
       onKill: (k) => console.log(`[timers-kill seed=${SEED}] ${JSON.stringify(k)}`),
     });
-    const kills = await schedule.run();
+    // Past the last due time nothing opens a transaction: the schedule would wait forever.
+    const closing = setTimeout(() => schedule.stop(), Math.max(0, lastDue - Date.now()));
+    const kills = await schedule.run().finally(() => clearTimeout(closing));
 
     const decisions = () => readTopicFully({ brokers, topic: `${n.ns}.decisions`, partitions: PARTITIONS });
     const deadline = Date.now() + 120_000;

@@ -26,7 +26,16 @@ export type {
   KillableProcess,
   TxnEvent,
 } from './processes.ts';
-export { SOURCE_HEADER, checkExactlyOnce, keyOrderDiff, latestByKey, produceSteadily, readTopicFully, sourceOf } from './verify.ts';
+export {
+  SOURCE_HEADER,
+  checkExactlyOnce,
+  keyOrderDiff,
+  latestByKey,
+  produceSteadily,
+  readTopicFully,
+  sourceOf,
+  waitForSettledTransactions,
+} from './verify.ts';
 export type {
   ExactlyOnceReport,
   Keyed,

@@ -75,6 +75,37 @@ export async function readTopicFully(options: ReadTopicOptions): Promise<Consume
   return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
+/**
+ * Resolves once no transaction is pending on any partition of `topic`: its read_committed end
+ * has caught up with the log end. A producer's commit returns before the coordinator has
+ * written the commit markers, so a read right after a writer's last commit (a crash hook, a
+ * process that just exited) can still end before that transaction. Only meaningful once every
+ * transactional writer of the topic is done: a live one keeps opening transactions.
+ */
+export async function waitForSettledTransactions(options: {
+  brokers: readonly string[];
+  topic: string;
+  timeoutMs?: number;
+}): Promise<void> {
+  const admin = await createAdmin({ brokers: options.brokers, clientId: 'ambit-verify' });
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      const stable = await admin.endOffsets(options.topic, 'read_committed');
+      const log = new Map((await admin.endOffsets(options.topic, 'read_uncommitted')).map((e) => [e.partition, e.high]));
+      const pending = stable.filter((e) => e.high < (log.get(e.partition) ?? 0));
+      if (pending.length === 0) return;
+      if (Date.now() > deadline) {
+        const detail = pending.map((e) => `${e.partition}: stable ${e.high}, end ${log.get(e.partition)}`).join(', ');
+        throw new Error(`waitForSettledTransactions(${options.topic}): still pending on partitions ${detail}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
 export interface ExactlyOnceReport {
   /** Expected sources with no output. */
   readonly missing: string[];

@@ -45,13 +45,15 @@ describe('ambit dlq redrive', () => {
     const decisions = () => readCommitted(n.conn, `${n.ns}.decisions`, 2);
     const inputs = () => readCommitted(n.conn, `${n.ns}.events`, 2);
     await n.produce(Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: { tenant: 't', n: i, fail: i === 3 || i === 7 } })));
+    const dead = () => readCommitted(n.conn, `${n.ns}.counter.dlq`, 2);
     const v1 = await startAgent(counter, n.config({ handlerAttempts: 1 }));
     try {
-      await until(async () => (await decisions()).length >= 8);
+      // Both, not decisions alone: a dead letter may commit after the last decision.
+      await until(async () => (await decisions()).length >= 8 && (await dead()).length >= 2);
     } finally {
       await v1.stop();
     }
-    const dlq = await readCommitted(n.conn, `${n.ns}.counter.dlq`, 2);
+    const dlq = await dead();
     expect(dlq).toHaveLength(2);
 
     const cli = (...args: string[]) =>
