@@ -37,7 +37,10 @@ export interface RuntimeConfigInput {
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly maxPollIntervalMs?: number;
-  /** Records fetched per poll. */
+  /**
+   * Records fetched per poll (default 1,000, Kafka Streams' `max.poll.records`): each poll
+   * is a round trip to the client's worker thread, during which the loop waits.
+   */
   readonly pollRecords?: number;
   /** Attempts of a failing handler before its record goes to the DLQ. */
   readonly handlerAttempts?: number;
@@ -104,7 +107,7 @@ export function resolveRuntimeConfig(input: RuntimeConfigInput): RuntimeConfig {
     sessionTimeoutMs: input.sessionTimeoutMs ?? 10_000,
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? 1_000,
     maxPollIntervalMs: input.maxPollIntervalMs ?? 60_000,
-    pollRecords: input.pollRecords ?? 500,
+    pollRecords: input.pollRecords ?? 1_000,
     handlerAttempts: input.handlerAttempts ?? 3,
     handlerTimeoutMs: input.handlerTimeoutMs ?? 15_000,
     maxInFlight: input.maxInFlight ?? 1,
