@@ -50,6 +50,14 @@ export interface KafkaConsumer {
   assign(partitions: ReadonlyArray<TopicPartition & { offset?: number }>): void;
   /** Up to `max` records; waits at most `timeoutMs` when none are ready. */
   consume(max: number, timeoutMs?: number): Promise<ConsumedRecord[]>;
+  /**
+   * The first half of `consume`, for a caller that overlaps fetching with processing:
+   * resolves once the client has handed over the records, without waiting for rebalance
+   * hooks a poll may have started. The caller must `settled()` before using the records.
+   */
+  fetch(max: number, timeoutMs?: number): Promise<ConsumedRecord[]>;
+  /** Resolves once no rebalance hook is running (the second half of `consume`). */
+  settled(): Promise<void>;
   assignment(): TopicPartition[];
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
@@ -173,6 +181,13 @@ export async function createConsumer(conn: KafkaConnection, options: ConsumerOpt
       );
     },
     async consume(max, timeoutMs = 100) {
+      const records = await consumer.fetch(max, timeoutMs);
+      // A rebalance served during this poll runs its hooks first: callers never see records
+      // while partitions are changing hands.
+      await consumer.settled();
+      return records;
+    },
+    async fetch(max, timeoutMs = 100) {
       if (closed) return [];
       while (rebalancing) await rebalancing;
       if (hookError !== undefined) {
@@ -184,9 +199,6 @@ export async function createConsumer(conn: KafkaConnection, options: ConsumerOpt
       const messages = await new Promise<RdKafka.Message[]>((resolve, reject) =>
         native.consume(max, (err, msgs) => (err ? reject(translateKafkaError(err, 'consume')) : resolve(msgs))),
       );
-      // A rebalance served during this poll runs its hooks first: callers never see records
-      // while partitions are changing hands.
-      while (rebalancing) await rebalancing;
       return messages.map((m) => {
         const keyBytes = m.key == null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key), 'utf8');
         return {
@@ -200,6 +212,9 @@ export async function createConsumer(conn: KafkaConnection, options: ConsumerOpt
           timestamp: m.timestamp ?? 0,
         };
       });
+    },
+    async settled() {
+      while (rebalancing) await rebalancing;
     },
     assignment: () => native.assignments().map((a) => ({ topic: a.topic, partition: a.partition })),
     pause: (partitions) => void native.pause(partitions.map((p) => ({ topic: p.topic, partition: p.partition }))),

@@ -35,6 +35,7 @@ import { agentTopicSpecs, readTopicsFile } from '@ambit/schemas';
 import type { RuntimeConfig } from './config.ts';
 import { hasSubscribers, publish } from './diagnostics.ts';
 import { Executor } from './executor.ts';
+import { Fetcher } from './fetcher.ts';
 import { InternalTopics } from './internal-topics.ts';
 import type { KafkaJournal } from './journal.ts';
 import { RecordProcessor, TIMER_STORE } from './processor/index.ts';
@@ -90,6 +91,7 @@ class AgentRunner {
   #scheduler!: Scheduler;
   #restorer!: Restorer;
   #journal!: KafkaJournal;
+  #fetcher!: Fetcher;
   #topics!: InternalTopics;
   #stopping = false;
   #joined = false;
@@ -195,6 +197,7 @@ class AgentRunner {
       partitions: () => this.#topics.partitions,
       logger: this.#log,
     });
+    this.#fetcher = new Fetcher(() => this.#consumer, cfg.pollRecords, 50);
     this.#tasks = new TaskManager({
       agent: agent.name,
       stateDir: cfg.stateDir,
@@ -204,6 +207,7 @@ class AgentRunner {
       journal: this.#journal,
       admin: this.#admin,
       consumer: () => this.#consumer,
+      fetcher: this.#fetcher,
       restorer: () => this.#restorer,
       forcedRestoreProbability: cfg.forcedRestoreProbability,
       stateCacheMaxBytes: cfg.stateCacheMaxBytes,
@@ -350,7 +354,7 @@ class AgentRunner {
         });
         let records: ConsumedRecord[] = [];
         try {
-          records = await this.#consumer.consume(this.#cfg.pollRecords, 50);
+          records = await this.#fetcher.next();
         } catch (e) {
           if (this.#txn.crashed) throw e;
           await this.#exclusive(() => this.#handleError(e, 'poll'));
@@ -389,6 +393,7 @@ class AgentRunner {
       fatal = e;
     }
     this.#tasks.crashed = this.#txn.crashed;
+    await this.#fetcher.stop();
     // Leaving the group runs the revoke hook (nothing left to commit), which closes the tasks.
     await this.#consumer.close().catch(() => undefined);
     await this.#tasks.closeAll();

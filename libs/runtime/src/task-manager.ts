@@ -12,6 +12,7 @@ import { deleteTaskState, openTaskState } from '@ambit/state';
 import { publish } from './diagnostics.ts';
 import { InflightLedger } from './inflight-ledger.ts';
 import type { Input } from './executor.ts';
+import type { Fetcher } from './fetcher.ts';
 import type { InternalTopics } from './internal-topics.ts';
 import type { KafkaJournal } from './journal.ts';
 import type { Restorer } from './restorer.ts';
@@ -28,6 +29,8 @@ export interface TaskManagerOptions {
   readonly journal: KafkaJournal;
   readonly admin: KafkaAdmin;
   readonly consumer: () => KafkaConsumer;
+  /** Around every seek: records fetched ahead before it must not be handed over after it. */
+  readonly fetcher: Fetcher;
   readonly restorer: () => Restorer;
   readonly forcedRestoreProbability: number;
   /** Per-task record cache size for changelog writes (0: off). */
@@ -166,7 +169,9 @@ export class TaskManager {
       const resumeAt = task.resumeAt;
       if (task.status !== 'RESTORING' || resumeAt === undefined) continue;
       try {
+        await this.#o.fetcher.quiesce();
         for (const tp of task.inputs) await consumer.seek(tp, resumeAt.get(tp.topic) ?? -2);
+        this.#o.fetcher.dropped(task.inputs);
       } catch (e) {
         // The partitions are changing hands (a rebalance is under way): stay RESTORING, try again next round.
         this.#o.logger.warn('could not seek restored task inputs; retrying', { task: task.partition, error: String(e) });
@@ -223,6 +228,7 @@ export class TaskManager {
     if (tps.length === 0 || !rewind) return;
     // A partition with no committed offset goes back to the reset position.
     const committed = await consumer.committed(tps, 30_000).catch(() => new Map<string, number>());
+    await this.#o.fetcher.quiesce();
     for (const t of tasks) {
       for (const tp of t.inputs) {
         const c = committed.get(partitionKey(tp));
@@ -230,6 +236,7 @@ export class TaskManager {
         if (c !== undefined && c >= 0) t.rewoundTo(tp.topic, c);
       }
     }
+    this.#o.fetcher.dropped(tps);
   }
 
   /**
