@@ -19,33 +19,19 @@
  * partition, drop buffers), rejoin (the same; librdkafka rejoins on the next poll),
  * recreate (a new producer, then the same), fail (stop with the error).
  */
-import type { AnyAgentDefinition, InputSpec, OutputSpec } from '@ambit/agent-api';
-import {
-  isAmbitError,
-  type Logger,
-  type TopicPartition,
-  decisionsTopic,
-  effectsTopic,
-  groupId,
-  topicName,
-  transactionalId,
-} from '@ambit/core';
-import { createAdmin, createConsumer, type ConsumedRecord, type KafkaAdmin, type KafkaConnection, type KafkaConsumer } from '@ambit/kafka';
-import { agentTopicSpecs, readTopicsFile } from '@ambit/schemas';
+import type { AnyAgentDefinition } from '@ambit/agent-api';
+import { groupId, isAmbitError, type Logger, type TopicPartition } from '@ambit/core';
+import { createConsumer, type ConsumedRecord, type KafkaAdmin, type KafkaConnection, type KafkaConsumer } from '@ambit/kafka';
 import type { RuntimeConfig } from './config.ts';
 import { hasSubscribers, publish } from './diagnostics.ts';
-import { Executor } from './executor.ts';
-import { Fetcher } from './fetcher.ts';
-import { InternalTopics } from './internal-topics.ts';
+import type { Fetcher } from './fetcher.ts';
 import type { KafkaJournal } from './journal.ts';
-import { RecordProcessor, TIMER_STORE } from './processor/index.ts';
-import { ProducerLifecycle } from './producer-lifecycle.ts';
+import type { ProducerLifecycle } from './producer-lifecycle.ts';
 import { Restorer } from './restorer.ts';
-import { createCodecs } from './runner-setup.ts';
-import { Scheduler } from './scheduler.ts';
-import { TaskManager } from './task-manager.ts';
-import { PROGRESS_STORE } from './task-progress.ts';
-import { Transaction } from './transaction.ts';
+import { assemble } from './runner-setup.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { TaskManager } from './task-manager.ts';
+import type { Transaction } from './transaction.ts';
 
 export interface RunningAgent {
   /** Settles when the runner stops; rejects with the error that stopped it. */
@@ -92,7 +78,6 @@ class AgentRunner {
   #restorer!: Restorer;
   #journal!: KafkaJournal;
   #fetcher!: Fetcher;
-  #topics!: InternalTopics;
   #stopping = false;
   #joined = false;
   /** After a stall past the session timeout: no new work before this time, or before the next rebalance. */
@@ -140,104 +125,30 @@ class AgentRunner {
 
   async start(): Promise<void> {
     const cfg = this.#cfg;
-    const agent = this.#agent;
-    const ns = cfg.namespace;
-    const stores = [...Object.keys(agent.stores), ...(agent.onTimer ? [TIMER_STORE] : []), PROGRESS_STORE];
-    const declaredOutputs = Object.entries((agent.outputs ?? {}) as Record<string, OutputSpec<unknown>>);
-    this.#admin = await createAdmin(this.#conn);
-    await this.#admin.describeCluster();
-    const inputSpecs = Object.entries(agent.inputs as Record<string, InputSpec<unknown>>);
-    this.#topics = new InternalTopics({
-      admin: this.#admin,
-      namespace: ns,
-      agent: agent.name,
-      inputs: inputSpecs.map(([, s]) => topicName(ns, s.topic)),
-      outputs: [decisionsTopic(ns), effectsTopic(ns), ...declaredOutputs.map(([, o]) => topicName(ns, o.topic))],
-      stores,
-      specs: (partitions) =>
-        agentTopicSpecs(readTopicsFile(), { namespace: ns, env: cfg.environment, agent: agent.name, stores, partitions }),
-    });
-    await this.#topics.ensure();
-    const codecs = createCodecs({
+    const parts = await assemble({
+      agent: this.#agent,
       cfg,
-      agent,
-      journalTopic: this.#topics.journal,
-      dlqTopic: this.#topics.dlq,
       conn: this.#conn,
       logger: this.#log,
-    });
-    this.#journal = codecs.journal;
-    this.#producers = new ProducerLifecycle({
-      conn: this.#conn,
-      transactionalId: transactionalId(ns, agent.name, cfg.instanceId),
-      instanceId: cfg.instanceId,
-      transactionTimeoutMs: cfg.transactionTimeoutMs,
-      lingerMs: 5,
-      logger: this.#log,
-    });
-    await this.#producers.start();
-    this.#txn = new Transaction(this.#producers, this.#journal, {
-      pauseBeforeCommit: cfg.faultPauseBeforeCommit,
-      afterCommit: cfg.testHooks.afterCommit,
-    });
-    const processor = new RecordProcessor({
-      agent,
-      handlerAttempts: cfg.handlerAttempts,
-      handlerTimeoutMs: cfg.handlerTimeoutMs,
-      stepEntryMaxBytes: cfg.stepEntryMaxBytes,
-      keyScoped: cfg.maxInFlight > 1,
-      logger: this.#log,
-    });
-    const executor = new Executor({
-      processor,
-      encoder: codecs.encoder,
-      txn: this.#txn,
-      journal: this.#journal,
-      inputs: codecs.inputs,
-      partitions: () => this.#topics.partitions,
-      logger: this.#log,
-    });
-    this.#fetcher = new Fetcher(() => this.#consumer, cfg.pollRecords, 50);
-    this.#tasks = new TaskManager({
-      agent: agent.name,
-      stateDir: cfg.stateDir,
-      stores,
-      inputs: codecs.inputs,
-      topics: this.#topics,
-      journal: this.#journal,
-      admin: this.#admin,
       consumer: () => this.#consumer,
-      fetcher: this.#fetcher,
       restorer: () => this.#restorer,
-      forcedRestoreProbability: cfg.forcedRestoreProbability,
-      stateCacheMaxBytes: cfg.stateCacheMaxBytes,
-      logger: this.#log,
-    });
-    this.#scheduler = new Scheduler(
-      {
-        maxInFlight: cfg.maxInFlight,
-        maxDistance: cfg.maxDistance,
-        maxCrashAttempts: cfg.maxCrashAttempts,
-        handlerTimeoutMs: cfg.handlerTimeoutMs,
-        handlerAttempts: cfg.handlerAttempts,
-        sessionTimeoutMs: cfg.sessionTimeoutMs,
-        batchBudgetMs: cfg.commitIntervalMs,
-        timersEnabled: agent.onTimer !== undefined,
-        executor,
-        txn: this.#txn,
-        consumer: () => this.#consumer,
-        logger: this.#log,
-      },
-      {
+      host: {
         exclusive: (fn) => this.#exclusive(fn),
         handleError: (e, where) => this.#handleError(e, where),
         commit: () => this.#commit(),
         mayStart: () => this.#mayStart(),
         fatal: (e) => (this.#fatal ??= e),
       },
-    );
+    });
+    this.#admin = parts.admin;
+    this.#journal = parts.journal;
+    this.#producers = parts.producers;
+    this.#txn = parts.txn;
+    this.#fetcher = parts.fetcher;
+    this.#tasks = parts.tasks;
+    this.#scheduler = parts.scheduler;
     this.#consumer = await createConsumer(this.#conn, {
-      groupId: groupId(ns, agent.name),
+      groupId: groupId(cfg.namespace, this.#agent.name),
       isolation: 'read_committed',
       assignor: 'range',
       autoOffsetReset: 'earliest',
@@ -255,7 +166,7 @@ class AgentRunner {
       logger: this.#log,
       isCancelled: () => this.#stopping,
     });
-    this.#consumer.subscribe(codecs.inputs.map((i) => i.topic));
+    this.#consumer.subscribe(parts.inputs.map((i) => i.topic));
     this.#loopDone = this.#loop().then(
       () => this.#resolveStopped(),
       (e) => this.#rejectStopped(e),
