@@ -12,7 +12,7 @@ import type { RecordScope } from '@ambit/state';
 import type { Serde } from '@ambit/serde';
 import { publish } from './diagnostics.ts';
 import type { KafkaJournal } from './journal.ts';
-import type { Original, OutputEncoder } from './output-encoder.ts';
+import type { Cause, Original, OutputEncoder } from './output-encoder.ts';
 import type { DueTimer, Invocation, RecordProcessor } from './processor/index.ts';
 import type { Task } from './task.ts';
 import type { Transaction } from './transaction.ts';
@@ -71,7 +71,10 @@ export class Executor {
     let value: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
-        value = await input.serde.deserialize(r.value ?? Buffer.alloc(0));
+        const bytes = r.value ?? Buffer.alloc(0);
+        // Synchronous once the writer schema is known (every record after the first).
+        const known = attempt === 1 ? input.serde.deserializeSync?.(bytes) : undefined;
+        value = known ? known.value : await input.serde.deserialize(bytes);
         break;
       } catch (e) {
         if (isAmbitError(e) && e.action === 'retry') throw e; // registry outage: abort, rewind, retry later
@@ -90,41 +93,39 @@ export class Executor {
       timestamp: r.timestamp,
       headers: headersOf(r),
     };
-    const inv = this.#invocation(task, key, source, metadata, r.timestamp);
+    const cause = { key, time: r.timestamp, source, partition: task.partition };
+    const inv = this.#invocation(task, cause, metadata);
     const outcome = await this.#o.processor.record(inv, input.alias, value);
     if (!outcome.ok) return this.deadLetterStage(task, r, source, outcome.failure, outcome.attempts);
-    const cause = { key, time: r.timestamp, source, partition: task.partition };
-    return new OutputStage(this.#o.txn, task, outcome.scope, await this.#encode(outcome.scope, cause, outcome.outputs, outcome.usage));
+    return new OutputStage(this.#o.txn, task, outcome.scope, outcome.encoded as ProducerRecord[]);
   }
 
   async #timer(task: Task, source: string, t: DueTimer): Promise<Stage> {
     const metadata: RecordMetadata = { topic: '', partition: task.partition, offset: -1, timestamp: t.dueAt, headers: NO_HEADERS };
-    const inv = this.#invocation(task, t.key, source, metadata, t.dueAt);
+    const inv = this.#invocation(task, { key: t.key, time: t.dueAt, source, partition: task.partition }, metadata);
     const outcome = await this.#o.processor.timer(inv, t);
-    if (outcome.ok) {
-      const cause = { key: t.key, time: t.dueAt, source, partition: task.partition };
-      return new OutputStage(this.#o.txn, task, outcome.scope, await this.#encode(outcome.scope, cause, outcome.outputs, outcome.usage));
-    }
+    if (outcome.ok) return new OutputStage(this.#o.txn, task, outcome.scope, outcome.encoded as ProducerRecord[]);
     // The timer keeps failing: drop it (in its own scope) and record why in the DLQ.
     const value = Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload }));
     const dlq = this.#o.encoder.deadLetter(task.partition, { key: t.key, value, headers: {} }, source, outcome.failure, outcome.attempts);
     return new OutputStage(this.#o.txn, task, await this.#o.processor.dropTimer(task.openState, t), [dlq.record], dlq.code);
   }
 
-  #invocation(task: Task, key: string, source: string, metadata: RecordMetadata, now: number): Invocation {
+  #invocation(task: Task, cause: Cause, metadata: RecordMetadata): Invocation {
     const state = task.state;
     if (!state) throw new AmbitError('KAFKA_TXN_ABORTABLE', 'task moved on while its record ran');
     // Closing a task (or dropping its state) bumps its epoch: the epoch check covers both.
-    return { state, journal: this.#o.journal.forRun(task.partition, key), key, source, metadata, now, owner: task, epoch: task.epoch };
-  }
-
-  async #encode(scope: RecordScope, ...args: Parameters<OutputEncoder['encode']>): Promise<ProducerRecord[]> {
-    try {
-      return await this.#o.encoder.encode(...args);
-    } catch (e) {
-      scope.discard();
-      throw e;
-    }
+    return {
+      state,
+      journal: this.#o.journal.forRun(task.partition, cause.key),
+      key: cause.key,
+      source: cause.source,
+      metadata,
+      now: cause.time,
+      owner: task,
+      epoch: task.epoch,
+      encode: (outputs, usage) => this.#o.encoder.encode(cause, outputs, usage),
+    };
   }
 
   /** A permanent failure: the original record goes to the DLQ in the transaction, and nothing else. */

@@ -29,6 +29,21 @@ interface V1 {
 const rejectsWith = (code: ErrorCode) => (e: unknown) => isAmbitError(e, code);
 
 describe('avroSerde', () => {
+  it('the synchronous forms answer only once the registry has, then match the async forms byte for byte', async () => {
+    const registry = createInMemorySchemaRegistry();
+    const serde = avroSerde<V1>({ registry, subject: valueSubject('s'), schema: v1, autoRegister: true });
+    const value = { id: 'a-1', count: 7, note: null };
+    expect(serde.serializeSync!(value)).toBeUndefined(); // the id is not known yet
+    const bytes = await serde.serialize(value);
+    expect(serde.serializeSync!(value)).toEqual(bytes);
+    const reader = avroSerde<V1>({ registry, subject: valueSubject('s'), schema: v1 });
+    expect(reader.deserializeSync!(bytes)).toBeUndefined(); // the writer schema is not fetched yet
+    expect(await reader.deserialize(bytes)).toEqual(value);
+    expect(reader.deserializeSync!(bytes)).toEqual({ value });
+    expect(() => reader.deserializeSync!(Buffer.concat([bytes.subarray(0, 5), Buffer.from([0xff])]))).toThrow(/does not decode/);
+    expect(() => serde.serializeSync!({ id: 1 } as never)).toThrow(/does not match the schema/);
+  });
+
   it('round-trips a value in the Confluent wire format', async () => {
     const registry = createInMemorySchemaRegistry();
     const serde = avroSerde<V1>({ registry, subject: valueSubject('t'), schema: v1, autoRegister: true });

@@ -43,12 +43,15 @@ export function avroSerde<T>(options: AvroSerdeOptions): Serde<T> {
   // Per writer id: undefined when the writer schema is the reader's (no resolution needed).
   const resolvers = new Map<number, Promise<avsc.Resolver | undefined>>();
 
+  /** Known once the registry answered: the synchronous forms need no await. */
+  let knownId: number | undefined;
+  const known = new Map<number, avsc.Resolver | undefined>();
   const writerId = (): Promise<number> => {
     if (!ownId) {
       const p = options.autoRegister
         ? registry.register(subject, options.schema, options.compatibility ? { compatibility: options.compatibility } : {})
         : registry.lookup(subject, options.schema);
-      ownId = p.then((r) => r.id);
+      ownId = p.then((r) => (knownId = r.id));
       ownId.catch(() => (ownId = undefined));
     }
     return ownId;
@@ -57,7 +60,11 @@ export function avroSerde<T>(options: AvroSerdeOptions): Serde<T> {
   const resolverFor = (id: number): Promise<avsc.Resolver | undefined> => {
     let p = resolvers.get(id);
     if (!p) {
-      p = registry.getSchema(id).then((writer) => resolve(reader, writer, id, subject));
+      p = registry.getSchema(id).then((writer) => {
+        const r = resolve(reader, writer, id, subject);
+        known.set(id, r);
+        return r;
+      });
       p.catch(() => resolvers.delete(id));
       resolvers.set(id, p);
     }
@@ -71,17 +78,36 @@ export function avroSerde<T>(options: AvroSerdeOptions): Serde<T> {
     },
     async deserialize(bytes) {
       const { schemaId, body } = unframe(bytes);
-      const resolver = await resolverFor(schemaId);
-      try {
-        return reader.fromBuffer(body, resolver) as T;
-      } catch (e) {
-        throw new AmbitError('SERDE_BAD_BYTES', `Avro body does not decode with schema id ${schemaId}: ${(e as Error).message}`, {
-          cause: e,
-          details: { schemaId, subject, length: bytes.length },
-        });
-      }
+      return decode(reader, body, await resolverFor(schemaId), schemaId, subject, bytes.length) as T;
+    },
+    serializeSync(value) {
+      if (knownId === undefined) return undefined;
+      return frame(knownId, encode(reader, value, subject));
+    },
+    deserializeSync(bytes) {
+      const { schemaId, body } = unframe(bytes);
+      if (!known.has(schemaId)) return undefined;
+      return { value: decode(reader, body, known.get(schemaId), schemaId, subject, bytes.length) as T };
     },
   };
+}
+
+function decode(
+  reader: AvroType,
+  body: Buffer,
+  resolver: avsc.Resolver | undefined,
+  schemaId: number,
+  subject: string,
+  length: number,
+): unknown {
+  try {
+    return reader.fromBuffer(body, resolver);
+  } catch (e) {
+    throw new AmbitError('SERDE_BAD_BYTES', `Avro body does not decode with schema id ${schemaId}: ${(e as Error).message}`, {
+      cause: e,
+      details: { schemaId, subject, length },
+    });
+  }
 }
 
 function encode(type: AvroType, value: unknown, subject: string): Buffer {

@@ -15,6 +15,13 @@ import { AmbitError } from '@ambit/core';
 export interface Serde<T> {
   serialize(value: T): Promise<Buffer>;
   deserialize(bytes: Buffer): Promise<T>;
+  /**
+   * The synchronous forms, for a hot path: `undefined` when the answer needs the registry
+   * first (then use the async form, which fetches and caches it). Errors throw as in the
+   * async forms.
+   */
+  serializeSync?(value: T): Buffer | undefined;
+  deserializeSync?(bytes: Buffer): { readonly value: T } | undefined;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

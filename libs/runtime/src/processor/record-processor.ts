@@ -51,6 +51,12 @@ export interface Invocation {
    */
   readonly owner?: { readonly epoch: number };
   readonly epoch?: number;
+  /**
+   * Turns a successful attempt's outputs into what the caller stages (the runtime: producer
+   * records). It runs inside the attempt, so an output that cannot be encoded fails the
+   * attempt like the handler would (a TerminalError: to the DLQ at once).
+   */
+  readonly encode?: (outputs: RecordOutputs, usage: readonly StepUsage[]) => unknown;
 }
 
 export type Outcome =
@@ -61,6 +67,8 @@ export type Outcome =
       readonly outputs: RecordOutputs;
       /** Usage of every step of the run, in call order. */
       readonly usage: readonly StepUsage[];
+      /** What `Invocation.encode` returned (undefined without one). */
+      readonly encoded: unknown;
     }
   | { readonly ok: false; readonly failure: unknown; readonly attempts: number };
 
@@ -139,7 +147,9 @@ export class RecordProcessor {
         if (ran instanceof Promise) await this.#withDeadline(ran, inv.source);
         const timers = ctx.settled();
         if (timers) await timers;
-        return { ok: true, scope, outputs, usage };
+        let encoded = inv.encode?.(outputs, usage);
+        if (encoded instanceof Promise) encoded = await encoded;
+        return { ok: true, scope, outputs, usage, encoded };
       } catch (e) {
         scope.discard();
         lastError = e;
