@@ -54,6 +54,10 @@ export const ErrorCodes = {
   RUNTIME_STEP_TOO_LARGE: { action: 'fail', summary: 'a step result is over the journal entry size cap' },
   RUNTIME_STEP_NOT_SERIALIZABLE: { action: 'fail', summary: 'a step result cannot be serialized as JSON' },
   RUNTIME_POISON_RECORD: { action: 'fail', summary: 'a record crashed the process repeatedly: dead-lettered without running it again' },
+  RUNTIME_STALLED: {
+    action: 'abort',
+    summary: 'the process stalled past the session timeout: no new step call until the group says what it still owns',
+  },
   // infra
   INFRA_JAVA_MISSING: { action: 'fail', summary: 'no suitable Java runtime found' },
   INFRA_MAVEN_FAILED: { action: 'fail', summary: 'Maven could not resolve the required artifacts' },

@@ -83,6 +83,9 @@ class AgentRunner {
   /** After a stall past the session timeout: no new work before this time, or before the next rebalance. */
   #stalledUntil = 0;
   #lastLoopAt = Date.now();
+  /** The stall guard's heartbeat: a timer that only a frozen process (SIGSTOP, a blocked event loop) misses. */
+  #lastBeat = Date.now();
+  #beat: NodeJS.Timeout | undefined;
   #lastCommitAt = 0;
   /** Inside the revoke hook: aborts skip the rewind. */
   #revoking = false;
@@ -137,6 +140,7 @@ class AgentRunner {
         handleError: (e, where) => this.#handleError(e, where),
         commit: () => this.#commit(),
         mayStart: () => this.#mayStart(),
+        notStalled: () => this.#notStalled(),
         fatal: (e) => (this.#fatal ??= e),
       },
     });
@@ -167,6 +171,7 @@ class AgentRunner {
       isCancelled: () => this.#stopping,
     });
     this.#consumer.subscribe(parts.inputs.map((i) => i.topic));
+    this.#beat = setInterval(() => this.#heartbeat(), 250);
     this.#loopDone = this.#loop().then(
       () => this.#resolveStopped(),
       (e) => this.#rejectStopped(e),
@@ -194,11 +199,34 @@ class AgentRunner {
 
   /** Nothing new starts while stopping, or after a stall past the session timeout until the group answers. */
   #mayStart(): boolean {
-    if (this.#stopping) return false;
-    // Also before the loop's next turn has noticed a stall: completions arriving right after
-    // a SIGCONT must not start new work either.
+    return !this.#stopping && this.#notStalled();
+  }
+
+  /**
+   * False after a stall past the session timeout until the group answers, also before the
+   * loop's next turn has noticed it: completions and step answers arriving right after a
+   * SIGCONT must start nothing new (no record, no step call).
+   */
+  #notStalled(): boolean {
     const now = Date.now();
-    return now >= this.#stalledUntil && now - this.#lastLoopAt <= this.#cfg.sessionTimeoutMs;
+    return now >= this.#stalledUntil && now - this.#lastBeat <= this.#cfg.sessionTimeoutMs;
+  }
+
+  /**
+   * Stalled (SIGSTOP, a long GC, starvation) past the session timeout: the group has most
+   * likely moved on. Start nothing new until a rebalance tells us what we still own, so a
+   * zombie does not run (and pay for) records another member owns now. A heartbeat rather
+   * than the loop's turns: a slow handler run on the loop's turn (maxInFlight 1) is no stall.
+   */
+  #heartbeat(): void {
+    const now = Date.now();
+    if (now - this.#lastBeat > this.#cfg.sessionTimeoutMs) {
+      this.#stalledUntil = now + this.#cfg.sessionTimeoutMs;
+      this.#log.warn('process stalled past the session timeout; starting no new work until the group answers', {
+        stalledMs: now - this.#lastBeat,
+      });
+    }
+    this.#lastBeat = now;
   }
 
   // ---- rebalance hooks (run inside the consumer's poll, before partitions change hands) ----
@@ -248,17 +276,7 @@ class AgentRunner {
     let fatal: unknown;
     try {
       while (!this.#stopping) {
-        const turn = Date.now();
-        if (turn - this.#lastLoopAt > this.#cfg.sessionTimeoutMs) {
-          // Stalled (SIGSTOP, a long GC, starvation) past the session timeout: the group has most
-          // likely moved on. Start nothing new until a rebalance tells us what we still own, so a
-          // zombie does not run (and pay for) records another member owns now.
-          this.#stalledUntil = turn + this.#cfg.sessionTimeoutMs;
-          this.#log.warn('poll loop stalled past the session timeout; starting no new work until the group answers', {
-            stalledMs: turn - this.#lastLoopAt,
-          });
-        }
-        this.#lastLoopAt = turn;
+        this.#lastLoopAt = Date.now();
         await this.#exclusive(async () => {
           this.#tasks.supervise();
           await this.#tasks.resumeRestored();
@@ -304,6 +322,7 @@ class AgentRunner {
       fatal = e;
     }
     this.#tasks.crashed = this.#txn.crashed;
+    clearInterval(this.#beat);
     await this.#fetcher.stop();
     // Leaving the group runs the revoke hook (nothing left to commit), which closes the tasks.
     await this.#consumer.close().catch(() => undefined);

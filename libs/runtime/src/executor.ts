@@ -37,6 +37,8 @@ export interface ExecutorOptions {
   readonly inputs: readonly Input[];
   /** The input partition count (for the key-placement check). */
   readonly partitions: () => number;
+  /** False while the process stalled past the session timeout: steps do not call out then. */
+  readonly notStalled: () => boolean;
   readonly logger: Logger;
 }
 
@@ -125,6 +127,7 @@ export class Executor {
       owner: task,
       epoch: task.epoch,
       encode: (outputs, usage) => this.#o.encoder.encode(cause, outputs, usage),
+      mayCall: this.#o.notStalled,
     };
   }
 

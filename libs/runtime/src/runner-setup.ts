@@ -141,6 +141,7 @@ export async function assemble(args: {
     journal: codecs.journal,
     inputs: codecs.inputs,
     partitions: () => topics.partitions,
+    notStalled: () => args.host.notStalled(),
     logger,
   });
   const fetcher = new Fetcher(args.consumer, cfg.pollRecords, 50);
@@ -166,7 +167,6 @@ export async function assemble(args: {
       maxCrashAttempts: cfg.maxCrashAttempts,
       handlerTimeoutMs: cfg.handlerTimeoutMs,
       handlerAttempts: cfg.handlerAttempts,
-      sessionTimeoutMs: cfg.sessionTimeoutMs,
       batchBudgetMs: cfg.commitIntervalMs,
       timersEnabled: agent.onTimer !== undefined,
       executor,

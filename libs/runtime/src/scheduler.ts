@@ -33,7 +33,6 @@ export interface SchedulerOptions {
   readonly maxCrashAttempts: number;
   readonly handlerTimeoutMs: number;
   readonly handlerAttempts: number;
-  readonly sessionTimeoutMs: number;
   /** How long one batch-at-a-time turn may run before the loop polls again. */
   readonly batchBudgetMs: number;
   readonly timersEnabled: boolean;
@@ -53,6 +52,8 @@ export interface SchedulerHost {
   commit(): Promise<void>;
   /** False while the process is stopping or stalled past the session timeout: start nothing new. */
   mayStart(): boolean;
+  /** False while the process stalled past the session timeout (stopping does not count). */
+  notStalled(): boolean;
   /** An error no handler could take: the loop stops with it. */
   fatal(e: unknown): void;
 }
@@ -104,15 +105,12 @@ export class Scheduler {
   async #runBatch(task: Task): Promise<void> {
     const started = Date.now();
     let i = 0;
-    let last = started;
     const queue = task.pending;
     try {
       while (i < queue.length && task.status === 'RUNNING' && task.inFlight === 0 && task.pending === queue) {
-        const now = Date.now();
-        // Stalled (SIGSTOP) between two records: start nothing more until the loop has looked.
-        if (now - last > this.#o.sessionTimeoutMs || !this.#host.mayStart()) break;
-        if (now - started >= this.#o.batchBudgetMs && i > 0) break;
-        last = now;
+        // Stalled (SIGSTOP) between two records, or stopping: start nothing more.
+        if (!this.#host.mayStart()) break;
+        if (Date.now() - started >= this.#o.batchBudgetMs && i > 0) break;
         const r = queue[i++]!;
         this.#claim(task, r, queue, i);
         const work: Work = { kind: 'record', key: r.key ?? '', source: this.#o.executor.sourceOf(r), r };

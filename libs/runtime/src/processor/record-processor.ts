@@ -57,6 +57,8 @@ export interface Invocation {
    * attempt like the handler would (a TerminalError: to the DLQ at once).
    */
   readonly encode?: (outputs: RecordOutputs, usage: readonly StepUsage[]) => unknown;
+  /** False while a step may not call out (the process stalled): see `StepRun.mayCall`. */
+  readonly mayCall?: () => boolean;
 }
 
 export type Outcome =
@@ -140,7 +142,14 @@ export class RecordProcessor {
           collected: outputs,
           timersEnabled: this.#o.agent.onTimer !== undefined,
           keyScoped: this.#o.keyScoped,
-          steps: { cause: inv.source, handler, journal: inv.journal, maxEntryBytes: this.#o.stepEntryMaxBytes, usage },
+          steps: {
+            cause: inv.source,
+            handler,
+            journal: inv.journal,
+            maxEntryBytes: this.#o.stepEntryMaxBytes,
+            usage,
+            mayCall: inv.mayCall,
+          },
         });
         const ran = body(ctx, scope);
         // A handler that finished synchronously needs no deadline.

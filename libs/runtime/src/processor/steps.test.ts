@@ -13,6 +13,21 @@ const run = (journal = new MemoryStepJournal(), over: Partial<StepRun> = {}): St
 });
 
 describe('durable steps', () => {
+  it('while the process is stalled a step that would call out throws RUNTIME_STALLED (abort) without calling; a journaled one still answers', async () => {
+    const journal = new MemoryStepJournal();
+    let calls = 0;
+    const fn = async () => ++calls;
+    expect(await createStep(run(journal))('ask', fn)).toBe(1);
+    let stalled = true;
+    const step = createStep(run(journal, { mayCall: () => !stalled }));
+    expect(await step('ask', fn)).toBe(1); // answered by the journal: no call
+    const err = await step('next', fn).catch((e: unknown) => e);
+    expect(isAmbitError(err, 'RUNTIME_STALLED') && err.action).toBe('abort');
+    expect(calls).toBe(1);
+    stalled = false;
+    expect(await createStep(run(journal, { mayCall: () => !stalled }))('ask', fn)).toBe(1);
+  });
+
   it('a journaled step is not called again: the re-run gets the same result and usage', async () => {
     const journal = new MemoryStepJournal();
     let calls = 0;

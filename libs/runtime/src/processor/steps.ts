@@ -45,6 +45,12 @@ export interface StepRun {
   readonly maxEntryBytes: number;
   /** Usage of every step of the run, journaled or replayed, in call order. */
   readonly usage: StepUsage[];
+  /**
+   * False while the process may no longer own the record (it stalled past the session
+   * timeout, e.g. SIGSTOP): a step that would call out (not answered by the journal) throws
+   * RUNTIME_STALLED instead, so a zombie pays for nothing the next owner pays for again.
+   */
+  readonly mayCall?: () => boolean;
 }
 
 export const stepId = (cause: string, handler: string, occurrence: number, name: string): string =>
@@ -91,6 +97,12 @@ export function createStep(run: StepRun): <T>(name: string, fn: (s: StepContext)
         );
       }
       return replay<T>(known, name, run);
+    }
+    if (run.mayCall && !run.mayCall()) {
+      throw new AmbitError(
+        'RUNTIME_STALLED',
+        `step ${name} of ${run.cause} not called: the process stalled and may no longer own the record`,
+      );
     }
     const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     const attempts = options.attempts ?? DEFAULTS.attempts;
