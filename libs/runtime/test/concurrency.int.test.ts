@@ -12,15 +12,9 @@ import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serd
 import { startFakeModelServer, testPlatform, type FakeModelServer } from '@ambit/testing';
 import { DIAGNOSTIC_CHANNELS, startAgent } from '../src/index.ts';
 import { stepper } from './agents.ts';
-import { freshNamespace, readCommitted } from './fixtures.ts';
+import { freshNamespace, readCommitted, until as waitUntil } from './fixtures.ts';
 
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (cond: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> => waitUntil(cond, timeoutMs, 100);
 
 let model: FakeModelServer;
 beforeAll(async () => {

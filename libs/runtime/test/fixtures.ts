@@ -74,3 +74,12 @@ export async function freshNamespace(partitions = 3): Promise<Namespace> {
 export function readCommitted(conn: KafkaConnection, topic: string, partitions: number): Promise<ConsumedRecord[]> {
   return readTopicFully({ brokers: conn.brokers, topic, partitions });
 }
+
+/** Waits until `cond` holds, polling every `everyMs`; throws after `timeoutMs`. */
+export async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 250): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openTaskState } from '@ambit/state';
 import { DIAGNOSTIC_CHANNELS, startAgent } from '../src/index.ts';
-import { counter, freshNamespace, readCommitted, type CountEvent, type Namespace } from './fixtures.ts';
+import { counter, freshNamespace, readCommitted, type CountEvent, type Namespace, until as waitUntil } from './fixtures.ts';
 
 const PARTITIONS = 3;
 const KEYS = 60;
@@ -17,13 +17,7 @@ const BATCHES = 20;
 const PER_BATCH = 90;
 const TOTAL = BATCHES * PER_BATCH;
 
-async function until(cond: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = (cond: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> => waitUntil(cond, timeoutMs, 250);
 
 // Recent: older timestamps would fall out of the topics' time-based retention.
 const base = Date.now() - 60_000;

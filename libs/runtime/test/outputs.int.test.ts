@@ -8,7 +8,7 @@ import { createAdmin } from '@ambit/kafka';
 import { avroSerde, createSchemaRegistryClient, valueSubject } from '@ambit/serde';
 import { testPlatform } from '@ambit/testing';
 import { startAgent } from '../src/index.ts';
-import { counter, freshNamespace, readCommitted } from './fixtures.ts';
+import { counter, freshNamespace, readCommitted, until } from './fixtures.ts';
 
 const totalSchema = {
   type: 'record',
@@ -50,14 +50,6 @@ const reacher = defineAgent({
     },
   },
 });
-
-async function until(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('declared outputs and key scope', () => {
   it('ctx.send writes each record once to the declared output, Avro-encoded, with its headers; a value its schema refuses dead-letters the record', async () => {

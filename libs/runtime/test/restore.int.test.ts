@@ -12,7 +12,7 @@ import { isAmbitError } from '@ambit/core';
 import { createAdmin } from '@ambit/kafka';
 import { waitForSettledTransactions } from '@ambit/testing';
 import { DIAGNOSTIC_CHANNELS, startAgent, type RunningAgent } from '../src/index.ts';
-import { counter, freshNamespace, readCommitted, type Namespace } from './fixtures.ts';
+import { counter, freshNamespace, readCommitted, type Namespace, until as waitUntil } from './fixtures.ts';
 
 interface RestoreEvent {
   task: number;
@@ -28,13 +28,7 @@ function watchRestores(): { events: RestoreEvent[]; stop: () => void } {
   return { events, stop: () => diagnostics.unsubscribe(DIAGNOSTIC_CHANNELS.restore, onMessage) };
 }
 
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = (cond: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> => waitUntil(cond, timeoutMs, 200);
 
 const restored = (events: RestoreEvent[]): number => events.filter((e) => e.event === 'done').reduce((a, e) => a + e.records, 0);
 const decisionsOf = async (n: Namespace): Promise<number> => (await readCommitted(n.conn, `${n.ns}.decisions`, 1)).length;

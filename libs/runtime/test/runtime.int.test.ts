@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defineAgent } from '@ambit/agent-api';
 import { createProducer } from '@ambit/kafka';
 import { startAgent } from '../src/index.ts';
-import { counter, freshNamespace, readCommitted } from './fixtures.ts';
+import { counter, freshNamespace, readCommitted, until } from './fixtures.ts';
 
 /** Attempts of the hanging handler that have made their late writes (or been refused them). */
 let lateWrites = 0;
@@ -31,14 +31,6 @@ const hanging = defineAgent({
     },
   },
 });
-
-async function until(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('agent runtime', () => {
   it('processes every record once: one decision per input, state = fold of inputs in the changelog', async () => {
