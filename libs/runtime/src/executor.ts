@@ -6,7 +6,7 @@
  * it touches: the task owns the scope's state, the transaction what is sent.
  */
 import type { RecordMetadata } from '@ambit/agent-api';
-import { AmbitError, DlqHeaders, Headers, isAmbitError, type Logger, inputSource } from '@ambit/core';
+import { AmbitError, inputSource, isAmbitError, type Logger } from '@ambit/core';
 import { partitionFor, type ConsumedRecord, type ProducerRecord } from '@ambit/kafka';
 import type { RecordScope } from '@ambit/state';
 import type { Serde } from '@ambit/serde';
@@ -110,7 +110,11 @@ export class Executor {
     // The timer keeps failing: drop it (in its own scope) and record why in the DLQ.
     const value = Buffer.from(JSON.stringify({ timer: t.name, dueAt: t.dueAt, payload: t.payload }));
     const dlq = this.#o.encoder.deadLetter(task.partition, { key: t.key, value, headers: {} }, source, outcome.failure, outcome.attempts);
-    return new OutputStage(this.#o.txn, task, await this.#o.processor.dropTimer(task.openState, t), [dlq.record], dlq.code);
+    return new OutputStage(this.#o.txn, task, await this.#o.processor.dropTimer(task.openState, t), [dlq.record], {
+      code: dlq.code,
+      source,
+      attempts: outcome.attempts,
+    });
   }
 
   #invocation(task: Task, cause: Cause, metadata: RecordMetadata): Invocation {
@@ -134,7 +138,7 @@ export class Executor {
   /** A permanent failure: the original record goes to the DLQ in the transaction, and nothing else. */
   deadLetterStage(task: Task, r: Original, source: string, cause: unknown, attempts: number): Stage {
     const dlq = this.#o.encoder.deadLetter(task.partition, r, source, cause, attempts);
-    return new OutputStage(this.#o.txn, task, undefined, [dlq.record], dlq.code);
+    return new OutputStage(this.#o.txn, task, undefined, [dlq.record], { code: dlq.code, source, attempts });
   }
 }
 
@@ -150,15 +154,21 @@ class OutputStage implements Stage {
   readonly #task: Task;
   readonly #scope: RecordScope | undefined;
   readonly #records: readonly ProducerRecord[];
-  /** Set when the records are a dead letter (reported once it is staged). */
-  readonly #dlqCode: string | undefined;
+  /** Set when the records are a dead letter: the diagnostics event reported once it is staged. */
+  readonly #deadLetter: { readonly code: string; readonly source: string; readonly attempts: number } | undefined;
 
-  constructor(txn: Transaction, task: Task, scope: RecordScope | undefined, records: readonly ProducerRecord[], dlqCode?: string) {
+  constructor(
+    txn: Transaction,
+    task: Task,
+    scope: RecordScope | undefined,
+    records: readonly ProducerRecord[],
+    deadLetter?: { readonly code: string; readonly source: string; readonly attempts: number },
+  ) {
     this.#txn = txn;
     this.#task = task;
     this.#scope = scope;
     this.#records = records;
-    this.#dlqCode = dlqCode;
+    this.#deadLetter = deadLetter;
   }
 
   async apply(): Promise<void> {
@@ -172,10 +182,7 @@ class OutputStage implements Stage {
       const sending = this.#txn.send(rec);
       if (sending) await sending;
     }
-    if (this.#dlqCode !== undefined) {
-      const h = this.#records[0]!.headers as Record<string, string>;
-      publish('error', { event: 'dead-letter', code: this.#dlqCode, source: h[Headers.source], attempts: Number(h[DlqHeaders.attempts]) });
-    }
+    if (this.#deadLetter) publish('error', { event: 'dead-letter', ...this.#deadLetter });
   }
 
   drop(): void {

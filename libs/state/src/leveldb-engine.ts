@@ -91,11 +91,6 @@ export class LevelDbEngine implements StorageEngine {
     return engine;
   }
 
-  /** Whether batches are written without fsync (the boot guard covers machine crashes). */
-  get unsynced(): boolean {
-    return !this.#options.sync;
-  }
-
   async #guard(): Promise<void> {
     const bootId = currentBootId();
     if (this.#options.sync || bootId === undefined) return;
